@@ -1,0 +1,314 @@
+#include "core/record.h"
+
+#include <cstring>
+
+#include "core/time_util.h"
+
+namespace sluice {
+namespace {
+
+// Names the derivations read, resolved once.
+struct Names {
+  VariableRef time_start = VariableRef::make("time.start");
+  VariableRef time_start_sec = VariableRef::make("time.start.sec");
+  VariableRef time_start_msec = VariableRef::make("time.start.msec");
+  VariableRef time_start_usec = VariableRef::make("time.start.usec");
+  VariableRef time_end = VariableRef::make("time.end");
+  VariableRef time_elapsed = VariableRef::make("time.elapsed");
+  VariableRef time_elapsed_sec = VariableRef::make("time.elapsed.sec");
+  VariableRef time_elapsed_msec = VariableRef::make("time.elapsed.msec");
+  VariableRef time_elapsed_usec = VariableRef::make("time.elapsed.usec");
+  VariableRef req_url = VariableRef::make("req.url");
+  VariableRef req_method = VariableRef::make("req.method");
+  VariableRef req_request = VariableRef::make("req.request");
+  VariableRef now = VariableRef::make("now");
+};
+const Names& names() {
+  static const Names n;
+  return n;
+}
+
+bool number_of(const Value& v, double& out) {
+  switch (v.kind) {
+    case ValueKind::kInteger:
+      out = double(v.integer);
+      return true;
+    case ValueKind::kFloat:
+      out = v.real;
+      return true;
+    case ValueKind::kString: {
+      int64_t i;
+      if (!parse_integer_prefix(v.str, i)) return false;
+      out = double(i);
+      return true;
+    }
+    default:
+      return false;
+  }
+}
+
+// A time given as RFC 3339 text, a TIME, or a number of seconds since the epoch.
+bool time_of(const Value& v, int64_t& usec) {
+  if (v.kind == ValueKind::kTime) {
+    usec = v.integer;
+    return true;
+  }
+  if (v.kind == ValueKind::kString && parse_rfc3339(v.str, usec)) return true;
+  double secs;
+  if (v.kind != ValueKind::kString && number_of(v, secs)) {
+    usec = int64_t(secs * 1e6);
+    return true;
+  }
+  return false;
+}
+
+// Splits req.url into its derived parts. Pure string slicing: views into the record's store.
+struct UrlParts {
+  std::string_view path, qs, basename, dirname, ext;
+};
+UrlParts split_url(std::string_view url) {
+  UrlParts p;
+  size_t q = url.find('?');
+  p.path = url.substr(0, q);
+  p.qs = q == std::string_view::npos ? std::string_view() : url.substr(q + 1);
+  size_t slash = p.path.rfind('/');
+  if (slash == std::string_view::npos) {
+    p.basename = p.path;
+    p.dirname = ".";
+  } else {
+    p.basename = p.path.substr(slash + 1);
+    p.dirname = slash == 0 ? p.path.substr(0, 1) : p.path.substr(0, slash);
+  }
+  size_t dot = p.basename.rfind('.');
+  if (dot != std::string_view::npos) p.ext = p.basename.substr(dot + 1);
+  return p;
+}
+
+Value time_parts(Derived kind, int64_t usec, Derived base) {
+  int offset = int(kind) - int(base);  // 0 time, 1 sec, 2 msec, 3 usec, 4 msec_frac, 5 usec_frac
+  int64_t sec = usec_to_sec(usec);
+  int64_t frac_usec = usec - sec * 1000000;
+  switch (offset) {
+    case 0:
+      return Value::time_usec(usec);
+    case 1:
+      return Value::integer_value(sec);
+    case 2:
+      return Value::integer_value(sec * 1000 + frac_usec / 1000);
+    case 3:
+      return Value::integer_value(usec);
+    case 4:
+      return Value::integer_value(frac_usec / 1000);
+    default:
+      return Value::integer_value(frac_usec);
+  }
+}
+
+}  // namespace
+
+void Record::clear() {
+  fields_.clear();
+  std::fill(index_.begin(), index_.end(), 0);
+  storage_used_ = 0;
+}
+
+void Record::reserve_storage(size_t n) {
+  if (n > storage_capacity_) {
+    storage_ = std::make_unique<char[]>(n);
+    storage_capacity_ = n;
+  }
+  storage_used_ = 0;
+}
+
+std::string_view Record::store(std::string_view s) {
+  if (s.size() > store_available()) return {};  // caller broke the reserve contract; stay safe
+  char* p = storage_.get() + storage_used_;
+  std::memcpy(p, s.data(), s.size());
+  storage_used_ += s.size();
+  return {p, s.size()};
+}
+
+void Record::rebuild_index(size_t slots) {
+  index_.assign(slots, 0);
+  size_t mask = slots - 1;
+  for (size_t i = 0; i < fields_.size(); ++i) {
+    size_t s = fields_[i].hash & mask;
+    while (index_[s] != 0) s = (s + 1) & mask;
+    index_[s] = uint32_t(i + 1);
+  }
+}
+
+void Record::add(std::string_view key, Value value) {
+  uint64_t h = fold_hash(key);
+  if (index_.empty()) index_.assign(64, 0);
+  size_t mask = index_.size() - 1;
+  for (size_t s = h & mask; index_[s] != 0; s = (s + 1) & mask) {
+    Field& f = fields_[index_[s] - 1];
+    if (f.hash == h && equal_folded(f.key, key)) {
+      f.value = value;
+      return;
+    }
+  }
+  fields_.push_back(Field{key, value, h});
+  if (fields_.size() * 2 > index_.size()) {
+    rebuild_index(index_.size() * 2);
+  } else {
+    size_t s = h & mask;
+    while (index_[s] != 0) s = (s + 1) & mask;
+    index_[s] = uint32_t(fields_.size());
+  }
+}
+
+const Value* Record::find(std::string_view name, uint64_t hash) const {
+  if (index_.empty()) return nullptr;
+  size_t mask = index_.size() - 1;
+  for (size_t s = hash & mask; index_[s] != 0; s = (s + 1) & mask) {
+    const Field& f = fields_[index_[s] - 1];
+    if (f.hash == hash && equal_folded(f.key, name)) return &f.value;
+  }
+  return nullptr;
+}
+
+bool Record::start_usec(int64_t& out) const {
+  const Names& n = names();
+  if (const Value* v = find(n.time_start.name, n.time_start.hash)) return time_of(*v, out);
+  double d;
+  if (const Value* v = find(n.time_start_usec.name, n.time_start_usec.hash); v && number_of(*v, d)) {
+    out = int64_t(d);
+    return true;
+  }
+  if (const Value* v = find(n.time_start_msec.name, n.time_start_msec.hash); v && number_of(*v, d)) {
+    out = int64_t(d) * 1000;
+    return true;
+  }
+  if (const Value* v = find(n.time_start_sec.name, n.time_start_sec.hash); v && number_of(*v, d)) {
+    out = int64_t(d) * 1000000;
+    return true;
+  }
+  return false;
+}
+
+bool Record::elapsed_usec(int64_t& out) const {
+  const Names& n = names();
+  double d;
+  if (const Value* v = find(n.time_elapsed_usec.name, n.time_elapsed_usec.hash);
+      v && number_of(*v, d)) {
+    out = int64_t(d);
+    return true;
+  }
+  if (const Value* v = find(n.time_elapsed_msec.name, n.time_elapsed_msec.hash);
+      v && number_of(*v, d)) {
+    out = int64_t(d) * 1000;
+    return true;
+  }
+  if (const Value* v = find(n.time_elapsed_sec.name, n.time_elapsed_sec.hash);
+      v && number_of(*v, d)) {
+    out = int64_t(d) * 1000000;
+    return true;
+  }
+  if (const Value* v = find(n.time_elapsed.name, n.time_elapsed.hash)) {
+    if (v->kind == ValueKind::kRelTime) {
+      out = v->integer;
+      return true;
+    }
+    if (v->kind == ValueKind::kFloat || v->kind == ValueKind::kInteger) {
+      out = int64_t((v->kind == ValueKind::kFloat ? v->real : double(v->integer)) * 1e6);
+      return true;
+    }
+  }
+  return false;
+}
+
+Value Record::get(const VariableRef& ref, int64_t now_usec) const {
+  const Value* raw = find(ref.name, ref.hash);
+  if (ref.derived == Derived::kNone) return raw ? *raw : Value::not_set();
+
+  // A carried value wins, but time.start and time.end are TIMEs even when sent as text.
+  if (raw) {
+    int64_t usec;
+    if ((ref.derived == Derived::kTimeStart || ref.derived == Derived::kTimeEnd) &&
+        time_of(*raw, usec)) {
+      return Value::time_usec(usec);
+    }
+    if (ref.derived == Derived::kNow && time_of(*raw, usec)) return Value::time_usec(usec);
+    return *raw;
+  }
+
+  const Names& n = names();
+  switch (ref.derived) {
+    case Derived::kTimeStart:
+    case Derived::kTimeStartSec:
+    case Derived::kTimeStartMsec:
+    case Derived::kTimeStartUsec:
+    case Derived::kTimeStartMsecFrac:
+    case Derived::kTimeStartUsecFrac: {
+      int64_t start;
+      if (!start_usec(start)) return Value::not_set();
+      return time_parts(ref.derived, start, Derived::kTimeStart);
+    }
+    case Derived::kTimeEnd:
+    case Derived::kTimeEndSec:
+    case Derived::kTimeEndMsec:
+    case Derived::kTimeEndUsec:
+    case Derived::kTimeEndMsecFrac:
+    case Derived::kTimeEndUsecFrac:
+    case Derived::kNow: {
+      int64_t start, elapsed, end;
+      if (const Value* v = find(n.time_end.name, n.time_end.hash); v && time_of(*v, end)) {
+      } else if (start_usec(start) && elapsed_usec(elapsed)) {
+        end = start + elapsed;
+      } else if (ref.derived == Derived::kNow) {
+        return Value::time_usec(now_usec);
+      } else {
+        return Value::not_set();
+      }
+      if (ref.derived == Derived::kNow) return Value::time_usec(end);
+      return time_parts(ref.derived, end, Derived::kTimeEnd);
+    }
+    case Derived::kTimeElapsed:
+    case Derived::kTimeElapsedSec:
+    case Derived::kTimeElapsedMsec:
+    case Derived::kTimeElapsedUsec:
+    case Derived::kTimeElapsedMsecFrac:
+    case Derived::kTimeElapsedUsecFrac: {
+      int64_t e;
+      if (!elapsed_usec(e)) return Value::not_set();
+      if (ref.derived == Derived::kTimeElapsed) return Value::reltime_usec(e);
+      return time_parts(ref.derived, e, Derived::kTimeElapsed);
+    }
+    case Derived::kUrlPath:
+    case Derived::kUrlQs:
+    case Derived::kUrlExt:
+    case Derived::kUrlBasename:
+    case Derived::kUrlDirname: {
+      const Value* url = find(n.req_url.name, n.req_url.hash);
+      if (!url || url->kind != ValueKind::kString) return Value::not_set();
+      UrlParts p = split_url(url->str);
+      switch (ref.derived) {
+        case Derived::kUrlPath:
+          return Value::string(p.path);
+        case Derived::kUrlQs:
+          return Value::string(p.qs);
+        case Derived::kUrlExt:
+          return Value::string(p.ext);
+        case Derived::kUrlBasename:
+          return Value::string(p.basename);
+        default:
+          return Value::string(p.dirname);
+      }
+    }
+    case Derived::kReqRequest: {
+      const Value* m = find(n.req_method.name, n.req_method.hash);
+      return m ? *m : Value::not_set();
+    }
+    case Derived::kReqMethod: {
+      const Value* m = find(n.req_request.name, n.req_request.hash);
+      return m ? *m : Value::not_set();
+    }
+    case Derived::kNone:
+      break;
+  }
+  return Value::not_set();
+}
+
+}  // namespace sluice

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/record.h"
+#include "core/result.h"
+#include "core/value.h"
+#include "format/eval_context.h"
+#include "format/expression_node.h"
+#include "format/lexer.h"
+
+namespace sluice {
+
+// A compiled VCL expression: the language of %{...}V and of conditions.
+//
+// Compiled once when the configuration loads (syntax, function names and arity, regexes), then
+// evaluated against any number of records. Evaluation never throws and never fails: bad runtime
+// input yields a not-set value, which renders as "(null)".
+class Expression {
+ public:
+  // `cols` maps offsets back to the column the user wrote, for expressions inside a format.
+  [[nodiscard]] static Result<Expression> compile(std::string_view text,
+                                                  const ColumnMap& cols = {});
+
+  Expression(Expression&&) = default;
+  Expression& operator=(Expression&&) = default;
+
+  [[nodiscard]] Value evaluate(const Record& record, EvalContext& ctx) const;
+  // Appends the value the way a log position shows it: not set is "(null)". A concatenation
+  // appends piece by piece, straight into `out`.
+  void render(const Record& record, EvalContext& ctx, LineBuffer& out) const;
+  // The boolean view: what a condition asks.
+  [[nodiscard]] bool test(const Record& record, EvalContext& ctx) const;
+
+  // The variable, when the whole expression is one plain variable: lets a format render it
+  // without the evaluator.
+  [[nodiscard]] const VariableRef* as_variable() const;
+
+  [[nodiscard]] const std::string& source() const { return source_; }
+
+ private:
+  friend class ExpressionParser;
+  Expression() = default;
+
+  Value eval(uint32_t index, const Record& record, EvalContext& ctx) const;
+
+  std::string source_;
+  std::vector<Node> nodes_;
+  // Literal strings, each in its own allocation so that views into them survive moves.
+  std::vector<std::unique_ptr<std::string>> literals_;
+  uint32_t root_ = 0;
+};
+
+}  // namespace sluice

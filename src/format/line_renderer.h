@@ -1,0 +1,43 @@
+#pragma once
+
+#include <optional>
+
+#include "core/line_rules.h"
+#include "core/record.h"
+#include "format/condition.h"
+#include "format/eval_context.h"
+#include "format/log_format.h"
+
+namespace sluice {
+
+// What an endpoint does with a record: test its condition, render its format, apply the line
+// rules, count the cuts. The engine and `sluice render` share it, so both produce the same line.
+class LineRenderer {
+ public:
+  LineRenderer(LogFormat format, std::optional<Condition> condition,
+               size_t max_line_bytes = kDefaultMaxLineBytes)
+      : format_(std::move(format)),
+        condition_(std::move(condition)),
+        max_line_bytes_(max_line_bytes) {}
+
+  // Appends the line to `out` and returns true, or returns false (appending nothing) when the
+  // condition does not hold.
+  bool render(const Record& record, EvalContext& ctx, LineBuffer& out) {
+    if (condition_ && !condition_->matches(record, ctx)) return false;
+    size_t start = out.size();
+    format_.render(record, ctx, out);
+    counters_.count(apply_line_rules(out, start, max_line_bytes_));
+    return true;
+  }
+
+  [[nodiscard]] const LineRuleCounters& counters() const { return counters_; }
+  [[nodiscard]] size_t max_line_bytes() const { return max_line_bytes_; }
+
+ private:
+  LogFormat format_;
+  std::optional<Condition> condition_;
+  size_t max_line_bytes_;
+  LineRuleCounters counters_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,70 @@
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/record.h"
+#include "core/result.h"
+#include "core/value.h"
+#include "format/eval_context.h"
+#include "format/expression.h"
+
+namespace sluice {
+
+// Fastly's format_version. Version 1 keeps the older meanings of %r (no protocol), %t (an HTTP
+// date without brackets) and %b (the Content-Length response header).
+enum class FormatVersion : uint8_t { kV1 = 1, kV2 = 2 };
+
+// A compiled log format: Apache-style directives plus %{EXPR}V.
+//
+// Shaped like Envoy's access-log formatter: compiled once into a list of segments, then each
+// render walks the list and appends to a caller-owned buffer. Nothing is allocated per field.
+class LogFormat {
+ public:
+  [[nodiscard]] static Result<LogFormat> compile(std::string_view text,
+                                                 FormatVersion version = FormatVersion::kV2);
+
+  // Appends the line for `record` to `out`. Line rules (one line, length cap) are the caller's
+  // next step: see core/line_rules.h. Resets ctx's scratch arena.
+  void render(const Record& record, EvalContext& ctx, LineBuffer& out) const;
+
+  [[nodiscard]] const std::string& source() const { return source_; }
+  [[nodiscard]] FormatVersion version() const { return version_; }
+
+ private:
+  enum class Kind : uint8_t {
+    kLiteral,
+    kVariable,     // %{var}V: "(null)" when not set
+    kExpression,   // %{expr}V
+    kDirectiveExpression,  // an Apache directive computed by an expression (%{X}C): "-" when not set
+    kDirective,    // an Apache directive read from a variable: "-" when not set
+    kBytesClf,     // %b: "-" for 0 or not set
+    kClientIp,     // %a %h
+    kQueryString,  // %q
+    kRequestLine,  // %r
+    kTimeClf,      // %t (v2)
+    kTimeHttp,     // %t (v1)
+    kTimeFormat,   // %{[begin:|end:]strftime}t
+    kTimeToken,    // %{[begin:|end:]sec|msec|usec|msec_frac|usec_frac}t
+  };
+  struct Segment {
+    Kind kind = Kind::kLiteral;
+    bool end_time = false;       // kTime*: time.end instead of time.start
+    bool with_protocol = true;   // kRequestLine
+    uint8_t token = 0;           // kTimeToken: 0 sec, 1 msec, 2 usec, 3 msec_frac, 4 usec_frac
+    std::string text;            // kLiteral, kTimeFormat
+    VariableRef variable;        // kVariable, kDirective, kBytesClf
+    std::optional<Expression> expression;
+  };
+
+  LogFormat() = default;
+  friend class LogFormatParser;
+
+  std::string source_;
+  FormatVersion version_ = FormatVersion::kV2;
+  std::vector<Segment> segments_;
+};
+
+}  // namespace sluice
