@@ -1,6 +1,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/render_command.h"
+#include "app/run_command.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"sluice: a real-time log streaming engine"};
@@ -8,6 +9,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "sluice 0.1.0");
   int exit_code = 0;
   sluice::add_render_command(app, exit_code);
+  sluice::add_run_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

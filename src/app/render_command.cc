@@ -12,6 +12,7 @@
 
 #include <fmt/format.h>
 
+#include "app/line_reader.h"
 #include "core/record_decoder.h"
 #include "format/line_renderer.h"
 
@@ -39,18 +40,6 @@ Result<std::string> text_or_file(const std::string& arg, std::string_view what) 
   return text;
 }
 
-void write_all(int fd, const char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n <= 0) {
-      if (n < 0 && errno == EINTR) continue;
-      return;  // the reader went away (EPIPE): nothing more to do
-    }
-    data += n;
-    size -= size_t(n);
-  }
-}
-
 int run_render(const RenderOptions& opt) {
   auto format_text = text_or_file(opt.format, "format");
   if (!format_text) {
@@ -58,7 +47,8 @@ int run_render(const RenderOptions& opt) {
     return 2;
   }
   if (opt.format_version != 1 && opt.format_version != 2) {
-    fmt::print(stderr, "sluice render: --format-version must be 1 or 2, got {}\n", opt.format_version);
+    fmt::print(stderr, "sluice render: --format-version must be 1 or 2, got {}\n",
+               opt.format_version);
     return 2;
   }
   auto format = LogFormat::compile(*format_text, FormatVersion(opt.format_version));
@@ -85,7 +75,8 @@ int run_render(const RenderOptions& opt) {
   if (opt.record_file != "-") {
     fd = ::open(opt.record_file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      fmt::print(stderr, "sluice render: cannot open {}: {}\n", opt.record_file, std::strerror(errno));
+      fmt::print(stderr, "sluice render: cannot open {}: {}\n", opt.record_file,
+                 std::strerror(errno));
       return 2;
     }
   }
@@ -98,53 +89,38 @@ int run_render(const RenderOptions& opt) {
                      std::chrono::system_clock::now().time_since_epoch())
                      .count();
   LineBuffer out;
-  constexpr size_t kChunk = 1 << 20;
-  std::string input;  // unprocessed bytes: at most one partial line plus a chunk
-  uint64_t line_number = 0, rejected = 0;
-
-  auto process_line = [&](std::string_view line) {
-    ++line_number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  constexpr size_t kFlushBytes = 1 << 20;
+  uint64_t lines = 0, rejected = 0;
+  std::string source = opt.record_file == "-" ? "stdin" : opt.record_file;
+  bool read_ok = for_each_line(fd, [&](std::string_view line, uint64_t number) {
+    lines = number;
     if (line.find_first_not_of(" \t") == std::string_view::npos) return;
     if (Status st = decoder.decode(line, record); !st) {
       ++rejected;
-      fmt::print(stderr, "sluice render: {}:{}: {}\n", opt.record_file == "-" ? "stdin" : opt.record_file,
-                 line_number, st.error().message());
+      fmt::print(stderr, "sluice render: {}:{}: {}\n", source, number, st.error().message());
       return;
     }
     if (renderer.render(record, ctx, out)) out.push_back('\n');
-    if (out.size() >= kChunk) {
+    if (out.size() >= kFlushBytes) {
       write_all(1, out.data(), out.size());
       out.clear();
     }
-  };
-
-  auto buffer = std::make_unique<char[]>(kChunk);
-  while (true) {
-    ssize_t n = ::read(fd, buffer.get(), kChunk);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    input.append(buffer.get(), size_t(n));
-    size_t begin = 0;
-    while (true) {
-      size_t nl = input.find('\n', begin);
-      if (nl == std::string::npos) break;
-      process_line(std::string_view(input).substr(begin, nl - begin));
-      begin = nl + 1;
-    }
-    input.erase(0, begin);
+  });
+  if (!read_ok) {
+    fmt::print(stderr, "sluice render: reading {}: {}\n", source, std::strerror(errno));
+    return 2;
   }
-  if (!input.empty()) process_line(input);
   write_all(1, out.data(), out.size());
   if (fd != 0) ::close(fd);
 
   const LineRuleCounters& c = renderer.counters();
   if (c.cut_at_terminator > 0 || c.truncated_at_limit > 0) {
-    fmt::print(stderr, "sluice render: {} line(s) cut at a newline or NUL, {} truncated at {} bytes\n",
+    fmt::print(stderr,
+               "sluice render: {} line(s) cut at a newline or NUL, {} truncated at {} bytes\n",
                c.cut_at_terminator, c.truncated_at_limit, renderer.max_line_bytes());
   }
   if (rejected > 0) {
-    fmt::print(stderr, "sluice render: {} of {} record(s) rejected\n", rejected, line_number);
+    fmt::print(stderr, "sluice render: {} of {} record(s) rejected\n", rejected, lines);
     return 1;
   }
   return 0;

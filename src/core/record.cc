@@ -173,11 +173,13 @@ bool Record::start_usec(int64_t& out) const {
   const Names& n = names();
   if (const Value* v = find(n.time_start.name, n.time_start.hash)) return time_of(*v, out);
   double d;
-  if (const Value* v = find(n.time_start_usec.name, n.time_start_usec.hash); v && number_of(*v, d)) {
+  if (const Value* v = find(n.time_start_usec.name, n.time_start_usec.hash);
+      v && number_of(*v, d)) {
     out = int64_t(d);
     return true;
   }
-  if (const Value* v = find(n.time_start_msec.name, n.time_start_msec.hash); v && number_of(*v, d)) {
+  if (const Value* v = find(n.time_start_msec.name, n.time_start_msec.hash);
+      v && number_of(*v, d)) {
     out = int64_t(d) * 1000;
     return true;
   }

@@ -24,8 +24,8 @@ CivilTime to_civil(int64_t usec) {
   sys_days d{std::chrono::days{days}};
   year_month_day ymd{d};
   weekday wd{d};
-  return CivilTime{int(ymd.year()),         int(unsigned(ymd.month())), int(unsigned(ymd.day())),
-                   int(rem / 3600),         int(rem / 60 % 60),         int(rem % 60),
+  return CivilTime{int(ymd.year()),     int(unsigned(ymd.month())), int(unsigned(ymd.day())),
+                   int(rem / 3600),     int(rem / 60 % 60),         int(rem % 60),
                    int(wd.c_encoding())};
 }
 
@@ -34,7 +34,9 @@ void append2(LineBuffer& out, int v) {
   out.append(b, b + 2);
 }
 
-void append_str(LineBuffer& out, std::string_view s) { out.append(s.data(), s.data() + s.size()); }
+void append_str(LineBuffer& out, std::string_view s) {
+  out.append(s.data(), s.data() + s.size());
+}
 
 bool digits(std::string_view s, size_t pos, size_t n, int& out) {
   if (pos + n > s.size()) return false;
@@ -51,8 +53,8 @@ bool digits(std::string_view s, size_t pos, size_t n, int& out) {
 
 bool parse_rfc3339(std::string_view s, int64_t& usec_out) {
   int y, mo, d, h, mi, se;
-  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-      s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
       !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
       !digits(s, 17, 2, se)) {
     return false;

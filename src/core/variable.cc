@@ -6,7 +6,9 @@
 namespace sluice {
 namespace {
 
-inline unsigned char fold(unsigned char c) { return (c >= 'A' && c <= 'Z') ? c + 32 : c; }
+inline unsigned char fold(unsigned char c) {
+  return (c >= 'A' && c <= 'Z') ? c + 32 : c;
+}
 
 constexpr std::array<std::pair<std::string_view, Derived>, 26> kDerived = {{
     {"time.start", Derived::kTimeStart},

@@ -46,7 +46,8 @@ class ExpressionParser {
     return Value::string(*out_.literals_.back());
   }
 
-  Result<uint32_t> binary(NodeKind kind, TokenKind op, Result<uint32_t> (ExpressionParser::*next)()) {
+  Result<uint32_t> binary(NodeKind kind, TokenKind op,
+                          Result<uint32_t> (ExpressionParser::*next)()) {
     auto left = (this->*next)();
     if (!left) return left;
     while (peek().kind == op) {
@@ -61,8 +62,12 @@ class ExpressionParser {
     return left;
   }
 
-  Result<uint32_t> parse_or() { return binary(NodeKind::kOr, TokenKind::kOr, &ExpressionParser::parse_and); }
-  Result<uint32_t> parse_and() { return binary(NodeKind::kAnd, TokenKind::kAnd, &ExpressionParser::parse_not); }
+  Result<uint32_t> parse_or() {
+    return binary(NodeKind::kOr, TokenKind::kOr, &ExpressionParser::parse_and);
+  }
+  Result<uint32_t> parse_and() {
+    return binary(NodeKind::kAnd, TokenKind::kAnd, &ExpressionParser::parse_not);
+  }
 
   Result<uint32_t> parse_not() {
     if (peek().kind != TokenKind::kNot) return parse_compare();
@@ -84,12 +89,24 @@ class ExpressionParser {
     Node n;
     n.col = op.col;
     switch (op.kind) {
-      case TokenKind::kEq: n.compare = CompareOp::kEq; break;
-      case TokenKind::kNe: n.compare = CompareOp::kNe; break;
-      case TokenKind::kLt: n.compare = CompareOp::kLt; break;
-      case TokenKind::kLe: n.compare = CompareOp::kLe; break;
-      case TokenKind::kGt: n.compare = CompareOp::kGt; break;
-      case TokenKind::kGe: n.compare = CompareOp::kGe; break;
+      case TokenKind::kEq:
+        n.compare = CompareOp::kEq;
+        break;
+      case TokenKind::kNe:
+        n.compare = CompareOp::kNe;
+        break;
+      case TokenKind::kLt:
+        n.compare = CompareOp::kLt;
+        break;
+      case TokenKind::kLe:
+        n.compare = CompareOp::kLe;
+        break;
+      case TokenKind::kGt:
+        n.compare = CompareOp::kGt;
+        break;
+      case TokenKind::kGe:
+        n.compare = CompareOp::kGe;
+        break;
       case TokenKind::kMatch:
       case TokenKind::kNotMatch: {
         n.kind = NodeKind::kMatch;
@@ -97,8 +114,9 @@ class ExpressionParser {
         advance();
         const Token& pattern = peek();
         if (pattern.kind != TokenKind::kString) {
-          return error_at(pattern, fmt::format("the right side of {} must be a string literal (a regex)",
-                                               op.text));
+          return error_at(
+              pattern,
+              fmt::format("the right side of {} must be a string literal (a regex)", op.text));
         }
         auto re = compile_regex(pattern);
         if (!re) return re.error();
@@ -211,12 +229,14 @@ class ExpressionParser {
       n.subfield = advance().text;
       // Cookies separate their pairs with ';', every other header with ','.
       std::string_view lower = name.text;
-      n.separator = lower.size() >= 7 && equal_folded(lower.substr(lower.size() - 7), ".cookie") ? ';' : ',';
+      n.separator =
+          lower.size() >= 7 && equal_folded(lower.substr(lower.size() - 7), ".cookie") ? ';' : ',';
     }
     return add(std::move(n));
   }
 
-  Result<std::vector<uint32_t>> parse_arguments(const Token& name, std::vector<const Token*>& first_tokens) {
+  Result<std::vector<uint32_t>> parse_arguments(const Token& name,
+                                                std::vector<const Token*>& first_tokens) {
     advance();  // (
     std::vector<uint32_t> args;
     if (++depth_ > kMaxDepth) return error_at(name, "expression nested too deeply");
@@ -227,14 +247,16 @@ class ExpressionParser {
         auto arg = parse_or();
         if (!arg) return arg.error();
         // Remember whether the argument was one lone string literal (regexes must be).
-        if (pos_ != before + 1 || tokens_[before].kind != TokenKind::kString) first_tokens.back() = nullptr;
+        if (pos_ != before + 1 || tokens_[before].kind != TokenKind::kString)
+          first_tokens.back() = nullptr;
         args.push_back(*arg);
         if (peek().kind == TokenKind::kComma) {
           advance();
           continue;
         }
         if (peek().kind == TokenKind::kRParen) break;
-        return error_at(peek(), fmt::format("expected ',' or ')' in the arguments of {}", name.text));
+        return error_at(peek(),
+                        fmt::format("expected ',' or ')' in the arguments of {}", name.text));
       }
     }
     advance();  // )
@@ -260,8 +282,9 @@ class ExpressionParser {
     const FunctionSpec* spec = find_function(name.text);
     if (spec == nullptr) {
       std::string hint = closest_match(name.text, function_names());
-      return error_at(name, fmt::format("unknown function {}{}", name.text,
-                                        hint.empty() ? "" : fmt::format(" (did you mean {}?)", hint)));
+      return error_at(name,
+                      fmt::format("unknown function {}{}", name.text,
+                                  hint.empty() ? "" : fmt::format(" (did you mean {}?)", hint)));
     }
     auto args = parse_arguments(name, literal_args);
     if (!args) return args.error();
@@ -279,7 +302,8 @@ class ExpressionParser {
     if (spec->regex_arg >= 0) {
       const Token* pattern = literal_args[size_t(spec->regex_arg)];
       if (pattern == nullptr) {
-        return error_at(name, fmt::format("the pattern of {} must be a string literal", spec->name));
+        return error_at(name,
+                        fmt::format("the pattern of {} must be a string literal", spec->name));
       }
       auto re = compile_regex(*pattern);
       if (!re) return re.error();
@@ -350,12 +374,18 @@ bool numeric_text(std::string_view s, double& d) {
 template <typename T>
 bool ordered(CompareOp op, const T& a, const T& b) {
   switch (op) {
-    case CompareOp::kEq: return a == b;
-    case CompareOp::kNe: return a != b;
-    case CompareOp::kLt: return a < b;
-    case CompareOp::kLe: return a <= b;
-    case CompareOp::kGt: return a > b;
-    case CompareOp::kGe: return a >= b;
+    case CompareOp::kEq:
+      return a == b;
+    case CompareOp::kNe:
+      return a != b;
+    case CompareOp::kLt:
+      return a < b;
+    case CompareOp::kLe:
+      return a <= b;
+    case CompareOp::kGt:
+      return a > b;
+    case CompareOp::kGe:
+      return a >= b;
   }
   return false;
 }

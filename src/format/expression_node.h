@@ -22,7 +22,7 @@ enum class NodeKind : uint8_t {
   kAnd,
   kOr,
   kCompare,
-  kMatch,     // ~ and !~ (negate)
+  kMatch,  // ~ and !~ (negate)
   kCall,
 };
 

@@ -36,7 +36,9 @@ Value keep(Builder& b, EvalContext& ctx) {
   return Value::string(ctx.arena.copy(std::string_view(b.data(), b.size())));
 }
 
-void put(Builder& b, std::string_view s) { b.append(s.data(), s.data() + s.size()); }
+void put(Builder& b, std::string_view s) {
+  b.append(s.data(), s.data() + s.size());
+}
 
 constexpr char kHexUpper[] = "0123456789ABCDEF";
 constexpr char kHexLower[] = "0123456789abcdef";
@@ -72,8 +74,12 @@ size_t utf8_sequence(std::string_view s, size_t i, uint32_t& cp) {
 }
 
 void put_u_escape(Builder& b, uint32_t unit) {
-  char e[6] = {'\\', 'u', kHexUpper[(unit >> 12) & 0xF], kHexUpper[(unit >> 8) & 0xF],
-               kHexUpper[(unit >> 4) & 0xF], kHexUpper[unit & 0xF]};
+  char e[6] = {'\\',
+               'u',
+               kHexUpper[(unit >> 12) & 0xF],
+               kHexUpper[(unit >> 8) & 0xF],
+               kHexUpper[(unit >> 4) & 0xF],
+               kHexUpper[unit & 0xF]};
   b.append(e, e + 6);
 }
 
@@ -96,14 +102,36 @@ Value json_escape(std::string_view s, EvalContext& ctx) {
       continue;
     }
     switch (c) {
-      case '"': put(b, "\\\""); ++i; continue;
-      case '\\': put(b, "\\\\"); ++i; continue;
-      case '\b': put(b, "\\b"); ++i; continue;
-      case '\t': put(b, "\\t"); ++i; continue;
-      case '\n': put(b, "\\n"); ++i; continue;
-      case '\f': put(b, "\\f"); ++i; continue;
-      case '\r': put(b, "\\r"); ++i; continue;
-      default: break;
+      case '"':
+        put(b, "\\\"");
+        ++i;
+        continue;
+      case '\\':
+        put(b, "\\\\");
+        ++i;
+        continue;
+      case '\b':
+        put(b, "\\b");
+        ++i;
+        continue;
+      case '\t':
+        put(b, "\\t");
+        ++i;
+        continue;
+      case '\n':
+        put(b, "\\n");
+        ++i;
+        continue;
+      case '\f':
+        put(b, "\\f");
+        ++i;
+        continue;
+      case '\r':
+        put(b, "\\r");
+        ++i;
+        continue;
+      default:
+        break;
     }
     uint32_t cp;
     size_t len = utf8_sequence(s, i, cp);
@@ -127,13 +155,27 @@ Value cstr_escape(std::string_view s, EvalContext& ctx) {
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
     switch (c) {
-      case '"': put(b, "\\\""); break;
-      case '\\': put(b, "\\\\"); break;
-      case '\b': put(b, "\\b"); break;
-      case '\t': put(b, "\\t"); break;
-      case '\n': put(b, "\\n"); break;
-      case '\v': put(b, "\\v"); break;
-      case '\r': put(b, "\\r"); break;
+      case '"':
+        put(b, "\\\"");
+        break;
+      case '\\':
+        put(b, "\\\\");
+        break;
+      case '\b':
+        put(b, "\\b");
+        break;
+      case '\t':
+        put(b, "\\t");
+        break;
+      case '\n':
+        put(b, "\\n");
+        break;
+      case '\v':
+        put(b, "\\v");
+        break;
+      case '\r':
+        put(b, "\\r");
+        break;
       default:
         if (c < 0x20 || c >= 0x7F) {
           char e[4] = {'\\', 'x', kHexLower[c >> 4], kHexLower[c & 0xF]};
@@ -150,20 +192,31 @@ Value xml_escape(std::string_view s, EvalContext& ctx) {
   Builder b;
   for (char c : s) {
     switch (c) {
-      case '&': put(b, "&amp;"); break;
-      case '<': put(b, "&lt;"); break;
-      case '>': put(b, "&gt;"); break;
-      case '\'': put(b, "&apos;"); break;
-      case '"': put(b, "&quot;"); break;
-      default: b.push_back(c);
+      case '&':
+        put(b, "&amp;");
+        break;
+      case '<':
+        put(b, "&lt;");
+        break;
+      case '>':
+        put(b, "&gt;");
+        break;
+      case '\'':
+        put(b, "&apos;");
+        break;
+      case '"':
+        put(b, "&quot;");
+        break;
+      default:
+        b.push_back(c);
     }
   }
   return keep(b, ctx);
 }
 
 bool unreserved(unsigned char c) {
-  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-         c == '-' || c == '.' || c == '_' || c == '~';
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
+         c == '.' || c == '_' || c == '~';
 }
 
 Value urlencode(std::string_view s, EvalContext& ctx) {
@@ -381,7 +434,8 @@ Value call_function(const Node& node, const Value* args, size_t count, EvalConte
       return Value::integer_value(i);
     }
     case FunctionId::kSubstr:
-      return substr(arg(0), integer_of(args[1], ctx), count > 2, count > 2 ? integer_of(args[2], ctx) : 0);
+      return substr(arg(0), integer_of(args[1], ctx), count > 2,
+                    count > 2 ? integer_of(args[2], ctx) : 0);
     case FunctionId::kRegsub:
       return regex_replace(node, arg(0), arg(2), false, ctx);
     case FunctionId::kRegsuball:

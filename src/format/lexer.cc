@@ -13,7 +13,9 @@ bool is_ident_start(char c) {
 bool is_ident_char(char c) {
   return is_ident_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
 }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 int hex_value(char c) {
   if (c >= '0' && c <= '9') return c - '0';
   if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -38,7 +40,8 @@ class Lexer {
       char c = s_[pos_];
       if (c == '"') {
         if (auto st = short_string(t); !st) return st.error();
-      } else if (c == '{' && pos_ + 1 < s_.size() && (s_[pos_ + 1] == '"' || is_ident_start(s_[pos_ + 1]))) {
+      } else if (c == '{' && pos_ + 1 < s_.size() &&
+                 (s_[pos_ + 1] == '"' || is_ident_start(s_[pos_ + 1]))) {
         if (auto st = long_string(t); !st) return st.error();
       } else if (is_digit(c) || (c == '-' && pos_ + 1 < s_.size() && is_digit(s_[pos_ + 1]))) {
         if (auto st = number(t); !st) return st.error();
@@ -115,8 +118,8 @@ class Lexer {
     size_t id_start = pos_;
     while (pos_ < s_.size() && s_[pos_] != '"') {
       if (!is_ident_char(s_[pos_])) {
-        return Error(fmt::format("col {}: '{{' must start a long string {{\"...\"}}",
-                                 cols_.column(start)));
+        return Error(
+            fmt::format("col {}: '{{' must start a long string {{\"...\"}}", cols_.column(start)));
       }
       ++pos_;
     }
@@ -173,11 +176,11 @@ class Lexer {
       TokenKind kind;
     };
     static constexpr Op kOps[] = {
-        {"&&", TokenKind::kAnd}, {"||", TokenKind::kOr}, {"==", TokenKind::kEq},
-        {"!=", TokenKind::kNe},  {"!~", TokenKind::kNotMatch}, {"<=", TokenKind::kLe},
-        {">=", TokenKind::kGe},  {"<", TokenKind::kLt},   {">", TokenKind::kGt},
-        {"~", TokenKind::kMatch}, {"!", TokenKind::kNot}, {"(", TokenKind::kLParen},
-        {")", TokenKind::kRParen}, {",", TokenKind::kComma}, {"+", TokenKind::kPlus},
+        {"&&", TokenKind::kAnd},   {"||", TokenKind::kOr},       {"==", TokenKind::kEq},
+        {"!=", TokenKind::kNe},    {"!~", TokenKind::kNotMatch}, {"<=", TokenKind::kLe},
+        {">=", TokenKind::kGe},    {"<", TokenKind::kLt},        {">", TokenKind::kGt},
+        {"~", TokenKind::kMatch},  {"!", TokenKind::kNot},       {"(", TokenKind::kLParen},
+        {")", TokenKind::kRParen}, {",", TokenKind::kComma},     {"+", TokenKind::kPlus},
     };
     for (const Op& o : kOps) {
       bool is_two = o.text[1] != '\0';

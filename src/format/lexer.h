@@ -11,7 +11,7 @@ namespace sluice {
 
 enum class TokenKind : uint8_t {
   kEnd,
-  kString,      // "..." (with %XX decoded) or {"..."} / {id"..."id} (literal)
+  kString,  // "..." (with %XX decoded) or {"..."} / {id"..."id} (literal)
   kInteger,
   kFloat,
   kIdentifier,  // variable or function name: letters, digits, '_', '.', '-'

@@ -7,7 +7,9 @@
 namespace sluice {
 namespace {
 
-void append(LineBuffer& out, std::string_view s) { out.append(s.data(), s.data() + s.size()); }
+void append(LineBuffer& out, std::string_view s) {
+  out.append(s.data(), s.data() + s.size());
+}
 
 // Variables the directives read, resolved once.
 struct DirectiveVars {
@@ -26,9 +28,9 @@ const DirectiveVars& directive_vars() {
 // \{ and \} are always braces that do not end the argument (Fastly's escape, seen in the
 // strftime example of its docs).
 struct Argument {
-  std::string text;                 // with \{ \} unescaped
-  std::vector<uint32_t> escapes;    // offsets in text after which a backslash was removed
-  size_t end = std::string::npos;   // index of the closing '}' in the format
+  std::string text;                // with \{ \} unescaped
+  std::vector<uint32_t> escapes;   // offsets in text after which a backslash was removed
+  size_t end = std::string::npos;  // index of the closing '}' in the format
 };
 
 Argument scan_argument(std::string_view s, size_t start, bool expression_aware) {
@@ -122,7 +124,8 @@ class LogFormatParser {
   // Parses the directive at s_[pct] == '%'; returns the index after it.
   Result<size_t> directive(size_t pct) {
     size_t i = pct + 1;
-    if (i >= s_.size()) return error_at(pct, "'%' at the end of the format (write %% for a literal %)");
+    if (i >= s_.size())
+      return error_at(pct, "'%' at the end of the format (write %% for a literal %)");
     std::optional<Argument> arg;
     if (s_[i] == '{') {
       Argument a = scan_argument(s_, i + 1, true);
@@ -137,7 +140,8 @@ class LogFormatParser {
     // Apache's < and > select the original or final request; sluice has only one.
     if (s_[i] == '>' || s_[i] == '<') {
       ++i;
-      if (i >= s_.size() || s_[i] != 's') return error_at(pct, "'>' and '<' are only supported in %>s and %<s");
+      if (i >= s_.size() || s_[i] != 's')
+        return error_at(pct, "'>' and '<' are only supported in %>s and %<s");
     }
     char letter = s_[i];
     size_t after = i + 1;
@@ -156,10 +160,15 @@ class LogFormatParser {
         push(std::move(seg));
         return after;
       }
-      case 'A': push_variable(Kind::kDirective, "server.ip"); return after;
-      case 'B': push_variable(Kind::kDirective, "resp.body_bytes_written"); return after;
+      case 'A':
+        push_variable(Kind::kDirective, "server.ip");
+        return after;
+      case 'B':
+        push_variable(Kind::kDirective, "resp.body_bytes_written");
+        return after;
       case 'b':
-        push_variable(Kind::kBytesClf, v1_ ? "resp.http.Content-Length" : "resp.body_bytes_written");
+        push_variable(Kind::kBytesClf,
+                      v1_ ? "resp.http.Content-Length" : "resp.body_bytes_written");
         return after;
       case 'C':
       case 'i':
@@ -180,28 +189,43 @@ class LogFormatParser {
         push_variable(Kind::kDirective, (letter == 'i' ? "req.http." : "resp.http.") + arg->text);
         return after;
       }
-      case 'D': push_variable(Kind::kDirective, "time.elapsed.usec"); return after;
-      case 'T': push_variable(Kind::kDirective, "time.elapsed.sec"); return after;
+      case 'D':
+        push_variable(Kind::kDirective, "time.elapsed.usec");
+        return after;
+      case 'T':
+        push_variable(Kind::kDirective, "time.elapsed.sec");
+        return after;
       case 'f':
-      case 'U': push_variable(Kind::kDirective, "req.url.path"); return after;
+      case 'U':
+        push_variable(Kind::kDirective, "req.url.path");
+        return after;
       case 'q': {
         Segment seg;
         seg.kind = Kind::kQueryString;
         push(std::move(seg));
         return after;
       }
-      case 'H': push_variable(Kind::kDirective, "req.proto"); return after;
-      case 'm': push_variable(Kind::kDirective, "req.method"); return after;
-      case 'I': push_variable(Kind::kDirective, "req.bytes_read"); return after;
-      case 'O': push_variable(Kind::kDirective, "resp.bytes_written"); return after;
+      case 'H':
+        push_variable(Kind::kDirective, "req.proto");
+        return after;
+      case 'm':
+        push_variable(Kind::kDirective, "req.method");
+        return after;
+      case 'I':
+        push_variable(Kind::kDirective, "req.bytes_read");
+        return after;
+      case 'O':
+        push_variable(Kind::kDirective, "resp.bytes_written");
+        return after;
       case 'p': {
         if (!arg || arg->text == "canonical" || arg->text == "local") {
           push_constant("80");
         } else if (arg->text == "remote") {
           push_constant("-");
         } else {
-          return error_at(pct, fmt::format("%{{{}}}p: the port format must be canonical, local or remote",
-                                           arg->text));
+          return error_at(
+              pct, fmt::format("%{{{}}}p: the port format must be canonical, local or remote",
+                               arg->text));
         }
         return after;
       }
@@ -212,17 +236,28 @@ class LogFormatParser {
         push(std::move(seg));
         return after;
       }
-      case 's': push_variable(Kind::kDirective, "resp.status"); return after;
-      case 't': return time_directive(pct, arg, after);
+      case 's':
+        push_variable(Kind::kDirective, "resp.status");
+        return after;
+      case 't':
+        return time_directive(pct, arg, after);
       case 'u':
       case 'l':
       case 'e':
       case 'n':
       case 'P':
-      case 'R': push_constant("-"); return after;
-      case 'k': push_constant("0"); return after;
-      case 'X': push_constant("+"); return after;
-      case 'v': push_variable(Kind::kDirective, "req.http.host"); return after;
+      case 'R':
+        push_constant("-");
+        return after;
+      case 'k':
+        push_constant("0");
+        return after;
+      case 'X':
+        push_constant("+");
+        return after;
+      case 'v':
+        push_variable(Kind::kDirective, "req.http.host");
+        return after;
       case 'V': {
         if (!arg) {
           push_variable(Kind::kDirective, "req.http.host");
@@ -373,13 +408,22 @@ void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) 
       case Kind::kRequestLine: {
         Value m = record.get(dv.method);
         Value u = record.get(dv.url);
-        if (m.is_set()) append_value(out, m); else out.push_back('-');
+        if (m.is_set())
+          append_value(out, m);
+        else
+          out.push_back('-');
         out.push_back(' ');
-        if (u.is_set()) append_value(out, u); else out.push_back('-');
+        if (u.is_set())
+          append_value(out, u);
+        else
+          out.push_back('-');
         if (seg.with_protocol) {
           out.push_back(' ');
           Value p = record.get(dv.proto);
-          if (p.is_set()) append_value(out, p); else out.push_back('-');
+          if (p.is_set())
+            append_value(out, p);
+          else
+            out.push_back('-');
         }
         break;
       }

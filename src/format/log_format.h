@@ -36,26 +36,27 @@ class LogFormat {
  private:
   enum class Kind : uint8_t {
     kLiteral,
-    kVariable,     // %{var}V: "(null)" when not set
-    kExpression,   // %{expr}V
-    kDirectiveExpression,  // an Apache directive computed by an expression (%{X}C): "-" when not set
-    kDirective,    // an Apache directive read from a variable: "-" when not set
-    kBytesClf,     // %b: "-" for 0 or not set
-    kClientIp,     // %a %h
-    kQueryString,  // %q
-    kRequestLine,  // %r
-    kTimeClf,      // %t (v2)
-    kTimeHttp,     // %t (v1)
-    kTimeFormat,   // %{[begin:|end:]strftime}t
-    kTimeToken,    // %{[begin:|end:]sec|msec|usec|msec_frac|usec_frac}t
+    kVariable,             // %{var}V: "(null)" when not set
+    kExpression,           // %{expr}V
+    kDirectiveExpression,  // an Apache directive computed by an expression (%{X}C): "-" when not
+                           // set
+    kDirective,            // an Apache directive read from a variable: "-" when not set
+    kBytesClf,             // %b: "-" for 0 or not set
+    kClientIp,             // %a %h
+    kQueryString,          // %q
+    kRequestLine,          // %r
+    kTimeClf,              // %t (v2)
+    kTimeHttp,             // %t (v1)
+    kTimeFormat,           // %{[begin:|end:]strftime}t
+    kTimeToken,            // %{[begin:|end:]sec|msec|usec|msec_frac|usec_frac}t
   };
   struct Segment {
     Kind kind = Kind::kLiteral;
-    bool end_time = false;       // kTime*: time.end instead of time.start
-    bool with_protocol = true;   // kRequestLine
-    uint8_t token = 0;           // kTimeToken: 0 sec, 1 msec, 2 usec, 3 msec_frac, 4 usec_frac
-    std::string text;            // kLiteral, kTimeFormat
-    VariableRef variable;        // kVariable, kDirective, kBytesClf
+    bool end_time = false;      // kTime*: time.end instead of time.start
+    bool with_protocol = true;  // kRequestLine
+    uint8_t token = 0;          // kTimeToken: 0 sec, 1 msec, 2 usec, 3 msec_frac, 4 usec_frac
+    std::string text;           // kLiteral, kTimeFormat
+    VariableRef variable;       // kVariable, kDirective, kBytesClf
     std::optional<Expression> expression;
   };
 

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# `sluice render` and `sluice run` as a user runs them: arguments, files, stdin, exit codes and
+# the messages on stderr.
+set -u
+sluice="$1"
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+check() {  # check NAME EXPECTED ACTUAL
+  if [ "$2" != "$3" ]; then
+    echo "FAIL $1"
+    echo "  expected: $2"
+    echo "  actual:   $3"
+    failures=$((failures + 1))
+  else
+    echo "ok   $1"
+  fi
+}
+contains() {  # contains NAME NEEDLE HAYSTACK
+  case "$3" in
+    *"$2"*) echo "ok   $1" ;;
+    *) echo "FAIL $1: '$2' not in: $3"; failures=$((failures + 1)) ;;
+  esac
+}
+
+cat > "$tmp/records.ndjson" <<'NDJSON'
+{"req.method":"GET","req.url":"/a?b=1","req.proto":"HTTP/1.1","req.http.Host":"x.example.com","client.ip":"192.0.2.7","resp.status":200,"resp.body_bytes_written":512,"time.start":"2026-11-21T08:00:00Z","time.elapsed.usec":1834}
+{"req.method":"POST","req.url":"/b","req.proto":"HTTP/2","req.http.Host":"y.example.com","client.ip":"192.0.2.8","resp.status":503,"resp.body_bytes_written":0,"time.start":"2026-11-21T08:00:01Z","time.elapsed.usec":20}
+{"req.method": "GET", broken
+{"req.method":"GET","req.url":"/c","req.proto":"HTTP/1.1","req.http.Host":"z.example.com","client.ip":"192.0.2.9","resp.status":404,"resp.body_bytes_written":7,"time.start":"2026-11-21T08:00:02Z","time.elapsed.usec":5}
+NDJSON
+
+# A format from the command line, records from a file; the bad line is reported, rendering goes on.
+out=$("$sluice" render --format '%h "%r" %>s %b' --record "$tmp/records.ndjson" 2>"$tmp/err"); code=$?
+check "render lines" '192.0.2.7 "GET /a?b=1 HTTP/1.1" 200 512
+192.0.2.8 "POST /b HTTP/2" 503 -
+192.0.2.9 "GET /c HTTP/1.1" 404 7' "$out"
+check "exit 1 when a record was rejected" 1 "$code"
+contains "bad record names its line" "records.ndjson:3: invalid JSON" "$(cat "$tmp/err")"
+check "one stderr line per bad record plus the summary" 2 "$(wc -l < "$tmp/err" | tr -d ' ')"
+
+# @path format, stdin records, a condition.
+printf '%s' '{"status":%>s,"host":"%{json.escape(req.http.host)}V"}' > "$tmp/format.txt"
+out=$(grep -v broken "$tmp/records.ndjson" | "$sluice" render -f @"$tmp/format.txt" --condition 'resp.status >= 400'); code=$?
+check "format file, stdin, condition" '{"status":503,"host":"y.example.com"}
+{"status":404,"host":"z.example.com"}' "$out"
+check "exit 0 when every record rendered" 0 "$code"
+out=$(grep -v broken "$tmp/records.ndjson" | "$sluice" render -f '%m' --record -)
+check "--record - reads stdin" 'GET
+POST
+GET' "$out"
+
+# Version 1 meanings.
+out=$(head -1 "$tmp/records.ndjson" | "$sluice" render -f '%t "%r"' --format-version 1)
+check "format version 1" 'Sat, 21 Nov 2026 08:00:00 GMT "GET /a?b=1"' "$out"
+
+# Compile errors exit 2 and say where and why.
+err=$("$sluice" render -f '%h %{std.tolowerr(req.url)}V' </dev/null 2>&1); code=$?
+check "format error exits 2" 2 "$code"
+contains "format error names column and reason" "col 6: unknown function std.tolowerr (did you mean std.tolower?)" "$err"
+err=$("$sluice" render -f '%h' -c 'req.url ~ "(("' </dev/null 2>&1); code=$?
+check "condition error exits 2" 2 "$code"
+contains "condition error names the regex" 'condition: col 11: bad regex "(("' "$err"
+err=$("$sluice" render -f '%Z' </dev/null 2>&1)
+contains "unknown directive" "col 1: unknown directive %Z" "$err"
+err=$("$sluice" render -f @"$tmp/missing.txt" </dev/null 2>&1); code=$?
+check "missing format file exits 2" 2 "$code"
+contains "missing format file named" "missing.txt" "$err"
+
+# Line rules: a value with a newline is cut there and the cut is reported.
+out=$(printf '%s\n' '{"req.url":"/a\nsecond"}' | "$sluice" render -f 'u=%{req.url}V' 2>"$tmp/err")
+check "line cut at newline" 'u=/a' "$out"
+contains "cut is counted" "1 line(s) cut at a newline or NUL" "$(cat "$tmp/err")"
+out=$(printf '{"req.url":"%s"}\n' "$(head -c 100 /dev/zero | tr '\0' a)" | "$sluice" render -f '%{req.url}V' --max-line-bytes 10 2>/dev/null)
+check "line cut at --max-line-bytes" 'aaaaaaaaaa' "$out"
+
+# Help documents the command.
+help=$("$sluice" render --help)
+for opt in --format --format-version --condition --record --max-line-bytes; do
+  contains "help mentions $opt" "$opt" "$help"
+done
+
+# `sluice run` on the embedded default: CLF to stdout, log statements routed by endpoint name.
+out=$(printf '%s\n' "$(head -1 "$tmp/records.ndjson")" 'syslog default stdout :: hello' 'syslog default other :: lost' | "$sluice" run 2>"$tmp/err")
+check "run: default endpoint output" '192.0.2.7 - - [21/Nov/2026:08:00:00 +0000] "GET /a?b=1 HTTP/1.1" 200 512
+hello' "$out"
+contains "run: unknown endpoint is counted, not silent" 'dropped: unknown endpoint "other"' "$(cat "$tmp/err")"
+
+echo "$failures failed"
+[ "$failures" -eq 0 ]
