@@ -142,7 +142,8 @@ void append_strftime(LineBuffer& out, std::string_view format, int64_t usec) {
   std::time_t tt = static_cast<std::time_t>(second);
   std::tm tm{};
   gmtime_r(&tt, &tm);
-  std::string fmt_z(format);  // strftime needs a NUL-terminated format
+  thread_local std::string fmt_z;  // strftime needs a NUL-terminated format
+  fmt_z.assign(format);
   char buf[512];
   size_t n = fmt_z.empty() ? 0 : std::strftime(buf, sizeof buf, fmt_z.c_str(), &tm);
   cached_format.assign(format);

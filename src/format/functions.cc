@@ -1,5 +1,6 @@
 #include "format/functions.h"
 
+#include <algorithm>
 #include <array>
 #include <string>
 
@@ -301,19 +302,68 @@ Value substr(std::string_view s, int64_t offset, bool has_length, int64_t length
   return Value::string(s.substr(size_t(start), size_t(end - start)));
 }
 
+// Appends `rewrite` with \0..\9 replaced by the groups of the last match and \\ by a backslash.
+void append_rewrite(std::string& out, std::string_view rewrite, const re2::StringPiece* groups,
+                    int group_count) {
+  for (size_t i = 0; i < rewrite.size(); ++i) {
+    char c = rewrite[i];
+    if (c != '\\' || i + 1 >= rewrite.size()) {
+      out.push_back(c);
+      continue;
+    }
+    char next = rewrite[++i];
+    if (next >= '0' && next <= '9') {
+      int g = next - '0';
+      if (g < group_count) out.append(groups[g].data(), groups[g].size());
+    } else {
+      out.push_back(next);
+    }
+  }
+}
+
+// regsub and regsuball. RE2::GlobalReplace builds a fresh string per call; this loop appends to
+// a per-thread buffer instead, so steady-state rendering does not allocate.
 Value regex_replace(const Node& node, std::string_view input, std::string_view replacement,
                     bool global, EvalContext& ctx) {
   const RE2& re = *node.regex;
-  std::string rewrite(replacement);
-  std::string error;
-  if (!re.CheckRewriteString(rewrite, &error)) return Value::string(input);  // dynamic and bad
-  std::string subject(input);
-  if (global) {
-    RE2::GlobalReplace(&subject, re, rewrite);
-  } else {
-    RE2::Replace(&subject, re, rewrite);
+  constexpr int kMaxGroups = 10;  // \0..\9
+  int group_count = std::min(re.NumberOfCapturingGroups() + 1, kMaxGroups);
+  re2::StringPiece groups[kMaxGroups];
+  thread_local std::string out;
+  out.clear();
+  size_t pos = 0;
+  bool replaced = false;
+  while (pos <= input.size()) {
+    if (!re.Match(input, pos, input.size(), RE2::UNANCHORED, groups, group_count)) break;
+    size_t match_start = size_t(groups[0].data() - input.data());
+    size_t match_end = match_start + groups[0].size();
+    out.append(input.substr(pos, match_start - pos));
+    append_rewrite(out, replacement, groups, group_count);
+    replaced = true;
+    if (!global) {
+      pos = match_end;
+      break;
+    }
+    if (match_end == match_start) {
+      // An empty match: copy one whole UTF-8 character and try again after it.
+      if (match_end >= input.size()) {
+        pos = input.size() + 1;
+        break;
+      }
+      size_t step = 1;
+      while (match_end + step < input.size() &&
+             (static_cast<unsigned char>(input[match_end + step]) & 0xC0) == 0x80) {
+        ++step;
+      }
+      out.append(input.substr(match_end, step));
+      pos = match_end + step;
+    } else {
+      pos = match_end;
+    }
   }
-  return Value::string(ctx.arena.copy(subject));
+  if (!replaced) return Value::string(input);
+  if (pos < input.size()) out.append(input.substr(pos));
+  return Value::string(ctx.arena.copy(out));
 }
 
 Value uuid_v4(EvalContext& ctx) {

@@ -150,6 +150,11 @@ class LogFormatParser {
       return after;
     }
     if (arg && !takes_argument(letter)) {
+      if (std::string_view("aAbBDfhHIklmOqrsTuUvX").find(letter) == std::string_view::npos) {
+        return error_at(pct, fmt::format("%{{...}} must be followed by a directive letter such as "
+                                         "V, found '{}'",
+                                         printable(letter)));
+      }
       return error_at(pct, fmt::format("%{} does not take a {{...}} argument", printable(letter)));
     }
     switch (letter) {
