@@ -3,8 +3,23 @@
 #include <cstring>
 
 #include <fmt/format.h>
+#include <simdjson.h>
 
 namespace sluice {
+
+struct RecordDecoder::Parser {
+  simdjson::ondemand::parser parser;
+};
+
+RecordDecoder::RecordDecoder() : parser_(std::make_unique<Parser>()) {}
+RecordDecoder::~RecordDecoder() = default;
+
+std::string_view RecordDecoder::kernel() {
+  return simdjson::builtin_implementation()->name();
+}
+RecordDecoder::RecordDecoder(RecordDecoder&&) noexcept = default;
+RecordDecoder& RecordDecoder::operator=(RecordDecoder&&) noexcept = default;
+
 namespace {
 
 using simdjson::error_code;
@@ -30,7 +45,7 @@ Status RecordDecoder::decode(std::string_view json, Record& out) {
   out.reserve_storage(json.size());
 
   od::document doc;
-  if (auto e = parser_.iterate(padded_.get(), json.size(), padded_capacity_).get(doc)) {
+  if (auto e = parser_->parser.iterate(padded_.get(), json.size(), padded_capacity_).get(doc)) {
     return json_error(e, "");
   }
   od::object object;
