@@ -14,11 +14,16 @@ struct RecordDecoder::Parser {
 RecordDecoder::RecordDecoder() : parser_(std::make_unique<Parser>()) {}
 RecordDecoder::~RecordDecoder() = default;
 
-std::string_view RecordDecoder::kernel() {
-  return simdjson::builtin_implementation()->name();
-}
 RecordDecoder::RecordDecoder(RecordDecoder&&) noexcept = default;
 RecordDecoder& RecordDecoder::operator=(RecordDecoder&&) noexcept = default;
+
+#define SLUICE_STRINGIFY_IMPL(x) #x
+#define SLUICE_STRINGIFY(x) SLUICE_STRINGIFY_IMPL(x)
+// The kernel this file was compiled for, which is what On Demand uses; the library's
+// builtin_implementation() reports how the shared library itself was built instead.
+std::string_view RecordDecoder::kernel() {
+  return SLUICE_STRINGIFY(SIMDJSON_BUILTIN_IMPLEMENTATION);
+}
 
 namespace {
 
