@@ -1,0 +1,99 @@
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "core/line_rules.h"
+#include "format/log_format.h"
+#include "sinks/sink_settings.h"
+
+namespace sluice {
+
+// The object model of sluice.toml. Field names are Fastly's wherever Fastly has the concept
+// (DESIGN "Object model"). Everything here has been validated by the loader: formats and
+// conditions compile, names resolve, values are in range.
+
+struct ListenAddress {
+  std::string host;
+  uint16_t port = 0;
+  [[nodiscard]] std::string to_string() const { return host + ":" + std::to_string(port); }
+};
+
+enum class SourceType : uint8_t { kSyslog, kHttp, kStdin };
+enum class Transport : uint8_t { kTcp, kUdp, kTls };
+// What a source's payloads are: decided per message (auto), or forced.
+enum class PayloadKind : uint8_t { kAuto, kLog, kRecord };
+
+struct SourceConfig {
+  SourceType type = SourceType::kSyslog;
+  ListenAddress listen;
+  Transport transport = Transport::kTcp;
+  std::string service;  // service id for request records that arrive here
+  PayloadKind payload = PayloadKind::kAuto;
+  std::string tls_cert, tls_key;
+  uint64_t max_body_bytes = 10 * 1024 * 1024;  // http
+};
+
+enum class WhenFull : uint8_t { kBlock, kDropNewest, kDropOldest };
+enum class MessageType : uint8_t { kClassic, kLoggly, kLogplex, kBlank };
+
+struct ConditionConfig {
+  std::string name;
+  std::string statement;
+  std::string type = "REQUEST";  // REQUEST, RESPONSE, CACHE: kept for Fastly compatibility
+  int64_t priority = 10;
+  std::string comment;
+};
+
+struct EndpointConfig {
+  std::string type;
+  std::string name;
+  std::string format = R"(%h %l %u %t "%r" %>s %b)";  // Fastly's default
+  FormatVersion format_version = FormatVersion::kV2;
+  bool placement_none = false;  // placement = "none": no automatic generation
+  std::string response_condition;
+  MessageType message_type = MessageType::kClassic;
+  uint64_t queue_max_bytes = 64ull * 1024 * 1024;
+  WhenFull when_full = WhenFull::kBlock;
+  std::shared_ptr<const SinkSettings> settings;  // the type's own fields
+};
+
+struct ServiceConfig {
+  std::string id;
+  std::string name;
+  size_t max_line_bytes = kDefaultMaxLineBytes;
+  std::vector<ConditionConfig> conditions;
+  std::vector<EndpointConfig> endpoints;
+
+  [[nodiscard]] const ConditionConfig* condition(std::string_view n) const {
+    for (const auto& c : conditions) {
+      if (c.name == n) return &c;
+    }
+    return nullptr;
+  }
+};
+
+struct ApiConfig {
+  bool enabled = true;
+  ListenAddress listen{"127.0.0.1", 8686};
+};
+
+struct Config {
+  ApiConfig api;
+  std::vector<SourceConfig> sources;
+  std::vector<ServiceConfig> services;
+  std::string storage_dir;
+  double shutdown_grace_seconds = 10;
+  std::string source_name;  // the file it came from, for messages
+
+  [[nodiscard]] const ServiceConfig* service(std::string_view id) const {
+    for (const auto& s : services) {
+      if (s.id == id) return &s;
+    }
+    return nullptr;
+  }
+};
+
+}  // namespace sluice

@@ -1,0 +1,320 @@
+#include "config/config_loader.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "config/table_reader.h"
+#include "core/did_you_mean.h"
+#include "format/condition.h"
+
+namespace sluice {
+namespace {
+
+constexpr std::string_view kDefaultConfig = R"toml(# sluice's embedded default configuration.
+[api]
+listen = "127.0.0.1:8686"
+
+[[source]]
+type = "syslog"
+listen = "127.0.0.1:5140"
+protocol = "tcp"
+service = "default"
+
+[[source]]
+type = "syslog"
+listen = "127.0.0.1:5140"
+protocol = "udp"
+service = "default"
+
+[[source]]
+type = "http"
+listen = "127.0.0.1:8080"
+
+[[service]]
+id = "default"
+name = "default"
+
+  [[service.logging]]
+  type = "stdout"
+  name = "stdout"
+  format = '%h %l %u %t "%r" %>s %b'
+  message_type = "blank"
+)toml";
+
+std::optional<ListenAddress> parse_listen(TableReader& r, std::string_view key, bool required) {
+  auto text = r.string(key, required);
+  if (!text) return std::nullopt;
+  size_t colon = text->rfind(':');
+  if (colon == std::string::npos || colon == 0) {
+    r.error(key, fmt::format("\"{}\" is not HOST:PORT", *text));
+    return std::nullopt;
+  }
+  std::string host = text->substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+    host = host.substr(1, host.size() - 2);
+  char* end = nullptr;
+  long port = std::strtol(text->c_str() + colon + 1, &end, 10);
+  if (end == text->c_str() + colon + 1 || *end != '\0' || port < 0 || port > 65535) {
+    r.error(key, fmt::format("\"{}\" has no valid port (0-65535)", *text));
+    return std::nullopt;
+  }
+  return ListenAddress{host, uint16_t(port)};
+}
+
+void read_api(const toml::table* t, Config& config, ConfigErrors& errors) {
+  if (t == nullptr) return;
+  TableReader r(*t, "[api]", errors);
+  if (auto listen = parse_listen(r, "listen", false)) config.api.listen = *listen;
+  if (auto enabled = r.boolean("enabled")) config.api.enabled = *enabled;
+  r.finish();
+}
+
+void read_sources(const toml::array* sources, Config& config, ConfigErrors& errors) {
+  if (sources == nullptr) return;
+  size_t index = 0;
+  for (const toml::node& node : *sources) {
+    ++index;
+    TableReader r(*node.as_table(), fmt::format("source #{}", index), errors);
+    SourceConfig s;
+    auto type = r.choice("type", {"syslog", "http", "stdin"});
+    if (!type) {
+      if (!node.as_table()->contains("type"))
+        r.error("type", "is required (syslog, http or stdin)");
+      r.finish();
+      continue;
+    }
+    s.type = *type == "syslog" ? SourceType::kSyslog
+             : *type == "http" ? SourceType::kHttp
+                               : SourceType::kStdin;
+    if (s.type != SourceType::kStdin) {
+      if (auto listen = parse_listen(r, "listen", true)) s.listen = *listen;
+    }
+    if (s.type == SourceType::kSyslog) {
+      if (auto p = r.choice("protocol", {"tcp", "udp", "tls"})) {
+        s.transport = *p == "tcp"   ? Transport::kTcp
+                      : *p == "udp" ? Transport::kUdp
+                                    : Transport::kTls;
+      }
+      if (auto c = r.string("tls_cert")) s.tls_cert = *c;
+      if (auto k = r.string("tls_key")) s.tls_key = *k;
+      if (s.transport == Transport::kTls && (s.tls_cert.empty() || s.tls_key.empty())) {
+        r.error("protocol", "\"tls\" needs tls_cert and tls_key");
+      }
+    }
+    if (s.type == SourceType::kHttp) {
+      if (auto b = r.bytes("max_body_bytes", 1024, 1ull << 30)) s.max_body_bytes = *b;
+    }
+    if (s.type != SourceType::kHttp) {
+      if (auto svc = r.string("service")) s.service = *svc;
+      if (auto p = r.choice("payload", {"auto", "log", "record"})) {
+        s.payload = *p == "auto"  ? PayloadKind::kAuto
+                    : *p == "log" ? PayloadKind::kLog
+                                  : PayloadKind::kRecord;
+      }
+    }
+    r.finish();
+    config.sources.push_back(std::move(s));
+  }
+}
+
+std::string endpoint_context(const ServiceConfig& svc, std::string_view name) {
+  return fmt::format("service \"{}\" endpoint \"{}\"", svc.id, name);
+}
+
+void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index, ConfigErrors& errors) {
+  std::string name;
+  if (auto n = t.get("name"); n != nullptr && n->is_string()) name = *n->value<std::string>();
+  TableReader r(t,
+                name.empty() ? fmt::format("service \"{}\" logging #{}", svc.id, index)
+                             : endpoint_context(svc, name),
+                errors);
+  EndpointConfig e;
+  if (auto n = r.string("name", true)) e.name = *n;
+  std::vector<std::string_view> type_names;
+  for (const SinkType& st : sink_types()) type_names.push_back(st.name);
+  auto type = r.choice("type", type_names);
+  if (!type && !t.contains("type")) r.error("type", "is required");
+  if (auto f = r.string("format")) e.format = *f;
+  if (auto v = r.integer("format_version", 1, 2)) e.format_version = FormatVersion(*v);
+  if (auto p = r.string("placement")) {
+    if (*p == "none") {
+      e.placement_none = true;
+    } else if (!p->empty() && *p != "null") {
+      r.error("placement",
+              fmt::format("\"{}\" is not supported: use \"none\" or leave it out", *p));
+    }
+  }
+  if (auto c = r.string("response_condition")) e.response_condition = *c;
+  if (auto m = r.choice("message_type", {"classic", "loggly", "logplex", "blank"})) {
+    e.message_type = *m == "classic"   ? MessageType::kClassic
+                     : *m == "loggly"  ? MessageType::kLoggly
+                     : *m == "logplex" ? MessageType::kLogplex
+                                       : MessageType::kBlank;
+  }
+  if (auto b = r.bytes("queue_max_bytes", 64 * 1024, 1ull << 40)) e.queue_max_bytes = *b;
+  if (auto w = r.choice("when_full", {"block", "drop_newest", "drop_oldest"})) {
+    e.when_full = *w == "block"         ? WhenFull::kBlock
+                  : *w == "drop_newest" ? WhenFull::kDropNewest
+                                        : WhenFull::kDropOldest;
+  }
+
+  // Compile now so that a mistake is reported at load, with its column.
+  auto format = LogFormat::compile(e.format, e.format_version);
+  if (!format) r.error("format", format.error().message());
+  if (!e.response_condition.empty() && svc.condition(e.response_condition) == nullptr) {
+    std::vector<std::string_view> names;
+    for (const auto& c : svc.conditions) names.push_back(c.name);
+    std::string hint = closest_match(e.response_condition, names);
+    r.error("response_condition",
+            fmt::format("no condition named \"{}\" in this service{}", e.response_condition,
+                        hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+  }
+  if (type) {
+    e.type = *type;
+    e.settings = find_sink_type(e.type)->parse(r);
+  }
+  r.finish();
+  if (e.name.empty() || !type) return;
+  for (const auto& other : svc.endpoints) {
+    if (other.name == e.name) {
+      errors.add(
+          fmt::format("{}: the name is used twice in this service", endpoint_context(svc, e.name)));
+      return;
+    }
+  }
+  svc.endpoints.push_back(std::move(e));
+}
+
+void read_services(const toml::array* services, Config& config, ConfigErrors& errors) {
+  if (services == nullptr) return;
+  size_t index = 0;
+  for (const toml::node& node : *services) {
+    ++index;
+    const toml::table& t = *node.as_table();
+    std::string id;
+    if (auto n = t.get("id"); n != nullptr && n->is_string()) id = *n->value<std::string>();
+    TableReader r(
+        t, id.empty() ? fmt::format("service #{}", index) : fmt::format("service \"{}\"", id),
+        errors);
+    ServiceConfig svc;
+    if (auto v = r.string("id", true)) svc.id = *v;
+    if (auto v = r.string("name")) svc.name = *v;
+    if (svc.name.empty()) svc.name = svc.id;
+    if (auto v = r.integer("max_line_bytes", 1024, int64_t(kLargeMaxLineBytes)))
+      svc.max_line_bytes = size_t(*v);
+    if (const toml::array* conditions = r.tables("condition")) {
+      size_t ci = 0;
+      for (const toml::node& cn : *conditions) {
+        ++ci;
+        const toml::table& ct = *cn.as_table();
+        std::string cname;
+        if (auto n = ct.get("name"); n != nullptr && n->is_string())
+          cname = *n->value<std::string>();
+        TableReader cr(ct,
+                       fmt::format("service \"{}\" condition {}", svc.id,
+                                   cname.empty() ? fmt::format("#{}", ci) : "\"" + cname + "\""),
+                       errors);
+        ConditionConfig c;
+        if (auto v = cr.string("name", true)) c.name = *v;
+        if (auto v = cr.string("statement", true)) c.statement = *v;
+        if (auto v = cr.choice("type", {"REQUEST", "RESPONSE", "CACHE", "PREFETCH"})) c.type = *v;
+        if (auto v = cr.integer("priority", 0, 1000000)) c.priority = *v;
+        if (auto v = cr.string("comment")) c.comment = *v;
+        if (!c.statement.empty()) {
+          auto compiled = Condition::compile(c.statement);
+          if (!compiled) cr.error("statement", compiled.error().message());
+        }
+        cr.finish();
+        if (!c.name.empty()) {
+          if (svc.condition(c.name) != nullptr) {
+            errors.add(fmt::format("service \"{}\" condition \"{}\": the name is used twice",
+                                   svc.id, c.name));
+          } else {
+            svc.conditions.push_back(std::move(c));
+          }
+        }
+      }
+    }
+    if (const toml::array* endpoints = r.tables("logging")) {
+      size_t ei = 0;
+      for (const toml::node& en : *endpoints) read_endpoint(*en.as_table(), svc, ++ei, errors);
+    }
+    r.finish();
+    if (svc.id.empty()) continue;
+    if (config.service(svc.id) != nullptr) {
+      errors.add(fmt::format("service \"{}\": the id is used twice", svc.id));
+      continue;
+    }
+    config.services.push_back(std::move(svc));
+  }
+}
+
+void check_sources(Config& config, ConfigErrors& errors) {
+  std::set<std::pair<std::string, int>> bound;  // (host:port, tcp=0/udp=1)
+  size_t index = 0;
+  for (const SourceConfig& s : config.sources) {
+    ++index;
+    if (!s.service.empty() && config.service(s.service) == nullptr) {
+      std::vector<std::string_view> ids;
+      for (const auto& svc : config.services) ids.push_back(svc.id);
+      std::string hint = closest_match(s.service, ids);
+      errors.add(fmt::format("source #{} field \"service\": no service with id \"{}\"{}", index,
+                             s.service,
+                             hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+    }
+    if (s.type == SourceType::kStdin) continue;
+    int proto = s.type == SourceType::kSyslog && s.transport == Transport::kUdp ? 1 : 0;
+    if (s.listen.port != 0 && !bound.insert({s.listen.to_string(), proto}).second) {
+      errors.add(fmt::format("source #{} field \"listen\": {} is already used by another source",
+                             index, s.listen.to_string()));
+    }
+  }
+}
+
+}  // namespace
+
+Result<Config> load_config_string(std::string_view text, std::string source_name) {
+  toml::table root;
+  try {
+    // toml++ reports syntax errors by exception; loading is not the data path.
+    root = toml::parse(text, source_name);
+  } catch (const toml::parse_error& e) {
+    const auto& where = e.source().begin;
+    return Error(
+        fmt::format("{}:{}:{}: {}", source_name, where.line, where.column, e.description()));
+  }
+  Config config;
+  config.source_name = source_name;
+  ConfigErrors errors;
+  TableReader r(root, "", errors);
+  read_api(r.table("api"), config, errors);
+  if (const toml::table* storage = r.table("storage")) {
+    TableReader sr(*storage, "[storage]", errors);
+    if (auto dir = sr.string("dir")) config.storage_dir = *dir;
+    sr.finish();
+  }
+  if (auto g = r.seconds("shutdown_grace", 0, 3600)) config.shutdown_grace_seconds = *g;
+  read_services(r.tables("service"), config, errors);
+  read_sources(r.tables("source"), config, errors);
+  r.finish();
+  check_sources(config, errors);
+  if (!errors.empty()) return Error(errors.joined());
+  return config;
+}
+
+Result<Config> load_config_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(fmt::format("{}: cannot read the file: {}", path, std::strerror(errno)));
+  std::ostringstream ss;
+  ss << in.rdbuf();
+  return load_config_string(ss.str(), path);
+}
+
+std::string_view default_config_text() {
+  return kDefaultConfig;
+}
+
+}  // namespace sluice

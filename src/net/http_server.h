@@ -1,0 +1,47 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "config/config.h"
+#include "core/result.h"
+
+namespace sluice {
+
+struct HttpRequest {
+  std::string method;  // "GET", "POST"
+  std::string target;  // path and query: "/ingest/svc1/requests?x=1"
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string content_type = "text/plain; charset=utf-8";
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+};
+
+// A small HTTP/1.1 server (Boost.Beast) for the API and HTTP ingest: keep-alive, a body limit
+// answered with 413, and one handler called on the io thread that read the request.
+class HttpServer {
+ public:
+  using Handler = std::function<HttpResponse(HttpRequest&)>;
+  virtual ~HttpServer() = default;
+  // The bound port (useful with port 0).
+  [[nodiscard]] virtual uint16_t port() const = 0;
+  virtual void stop() = 0;
+
+  [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io,
+                                                                 const ListenAddress& listen,
+                                                                 uint64_t max_body_bytes,
+                                                                 Handler handler);
+};
+
+}  // namespace sluice

@@ -1,0 +1,55 @@
+#include "route/endpoint_state.h"
+
+namespace sluice {
+
+void EndpointCounters::observe_batch_latency(std::chrono::steady_clock::duration d) {
+  double seconds = std::chrono::duration<double>(d).count();
+  size_t bucket = 0;
+  while (bucket < std::size(kLatencyBuckets) && seconds > kLatencyBuckets[bucket]) ++bucket;
+  latency_bucket[bucket].fetch_add(1, std::memory_order_relaxed);
+  latency_count.fetch_add(1, std::memory_order_relaxed);
+  latency_sum_usec.fetch_add(
+      uint64_t(std::chrono::duration_cast<std::chrono::microseconds>(d).count()),
+      std::memory_order_relaxed);
+}
+
+namespace {
+constexpr auto kErrorRetention = std::chrono::hours(1);
+constexpr size_t kMaxErrorsKept = 1000;  // bounds memory when a destination fails fast
+}  // namespace
+
+void EndpointStatus::set_state(std::string state) {
+  std::lock_guard lock(mu_);
+  state_ = std::move(state);
+}
+
+void EndpointStatus::record_success() {
+  std::lock_guard lock(mu_);
+  last_success_ = std::chrono::system_clock::now();
+  state_ = "ok";
+}
+
+void EndpointStatus::record_error(ErrorClass c, std::string message) {
+  std::lock_guard lock(mu_);
+  auto now = std::chrono::system_clock::now();
+  errors_.push_back(ErrorEvent{now, c, std::move(message)});
+  while (!errors_.empty() &&
+         (errors_.size() > kMaxErrorsKept || now - errors_.front().time > kErrorRetention)) {
+    errors_.pop_front();
+  }
+}
+
+EndpointStatus::Snapshot EndpointStatus::snapshot() const {
+  std::lock_guard lock(mu_);
+  Snapshot s;
+  s.state = state_;
+  s.last_success = last_success_;
+  auto now = std::chrono::system_clock::now();
+  for (const ErrorEvent& e : errors_) {
+    if (now - e.time <= kErrorRetention) s.recent_errors.push_back(e);
+  }
+  if (!errors_.empty()) s.last_error = errors_.back();
+  return s;
+}
+
+}  // namespace sluice

@@ -1,0 +1,132 @@
+#include "route/ingest_session.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "core/line_rules.h"
+#include "core/log_statement.h"
+
+namespace sluice {
+namespace {
+
+std::string_view trim_left(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  return s;
+}
+
+// A short, printable excerpt of bad input for an error message.
+std::string excerpt(std::string_view s) {
+  std::string out;
+  for (char c : s.substr(0, 40)) {
+    unsigned char u = static_cast<unsigned char>(c);
+    out += (u < 0x20 || u >= 0x7f) ? '?' : c;
+  }
+  if (s.size() > 40) out += "...";
+  return out;
+}
+
+void count_cut(EndpointCounters& c, LineCut cut) {
+  if (cut.at_terminator) c.cut_at_newline.fetch_add(1, std::memory_order_relaxed);
+  if (cut.at_limit) c.truncated.fetch_add(1, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+IngestSession::IngestSession(Router& router, std::string default_service, PayloadKind payload)
+    : router_(router),
+      default_service_(std::move(default_service)),
+      payload_(payload),
+      pending_(router.endpoints().size()) {}
+
+Status IngestSession::submit(std::string_view payload) {
+  std::string_view p = trim_left(payload);
+  switch (payload_) {
+    case PayloadKind::kLog:
+      return submit_log_statement(p);
+    case PayloadKind::kRecord:
+      return submit_record(p, default_service_);
+    case PayloadKind::kAuto:
+      break;
+  }
+  if (!p.empty() && p.front() == '{') return submit_record(p, default_service_);
+  if (p.substr(0, 7) == "syslog ") return submit_log_statement(p);
+  return Error(fmt::format(
+      "neither a log statement (syslog <service_id> <endpoint> :: message) nor a JSON request "
+      "record: '{}'",
+      excerpt(p)));
+}
+
+Status IngestSession::submit_record(std::string_view json, std::string_view service_id) {
+  const ServiceRuntime* svc = router_.service(service_id);
+  if (svc == nullptr) {
+    if (service_id.empty()) return Error("a request record arrived on a source with no service");
+    return Error(fmt::format("no service \"{}\" for this request record", service_id));
+  }
+  if (Status st = decoder_.decode(json, record_); !st) return st;
+  ctx_.now_usec = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  for (EndpointRuntime* e : svc->automatic) {
+    if (e->condition && !e->condition->matches(record_, ctx_)) continue;
+    line_.clear();
+    e->format->render(record_, ctx_, line_);
+    count_cut(e->counters, apply_line_rules(line_, 0, e->max_line_bytes));
+    queue_line(*e, std::string_view(line_.data(), line_.size()));
+  }
+  return {};
+}
+
+Status IngestSession::submit_log_statement(std::string_view text) {
+  auto st = parse_log_statement(text);
+  if (!st) {
+    return Error(fmt::format(
+        "not a log statement (syslog <service_id> <endpoint> :: message): '{}'", excerpt(text)));
+  }
+  const ServiceRuntime* svc = router_.service(st->service_id);
+  EndpointRuntime* e = svc != nullptr ? svc->endpoint(st->endpoint) : nullptr;
+  if (e == nullptr) {
+    router_.count_unknown(st->service_id, st->endpoint);
+    if (svc == nullptr) {
+      return Error(fmt::format("dropped: no service \"{}\" (endpoint \"{}\")",
+                               excerpt(st->service_id), excerpt(st->endpoint)));
+    }
+    return Error(
+        fmt::format("dropped: service \"{}\" has no endpoint \"{}\" (names are "
+                    "case-sensitive)",
+                    svc->id, excerpt(st->endpoint)));
+  }
+  line_.clear();
+  line_.append(st->message.data(), st->message.data() + st->message.size());
+  count_cut(e->counters, apply_line_rules(line_, 0, e->max_line_bytes));
+  queue_line(*e, std::string_view(line_.data(), line_.size()));
+  return {};
+}
+
+void IngestSession::queue_line(EndpointRuntime& endpoint, std::string_view line) {
+  pending_[endpoint.index].add(line);
+  ++pending_lines_;
+}
+
+bool IngestSession::flush() {
+  bool all = true;
+  const auto& endpoints = router_.endpoints();
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    LineBatch& batch = pending_[i];
+    if (batch.empty()) continue;
+    EndpointRuntime& e = *endpoints[i];
+    size_t before = batch.size();
+    PushResult r = e.queue->push(batch);
+    e.counters.received.fetch_add(r.accepted, std::memory_order_relaxed);
+    uint64_t dropped = r.dropped_newest + r.dropped_oldest;
+    if (dropped > 0) {
+      e.counters.dropped[size_t(DropReason::kQueueFull)].fetch_add(dropped,
+                                                                   std::memory_order_relaxed);
+    }
+    pending_lines_ -= before - batch.size();
+    if (r.full) all = false;
+  }
+  return all;
+}
+
+}  // namespace sluice

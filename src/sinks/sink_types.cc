@@ -1,0 +1,24 @@
+#include "sinks/file/config.h"
+#include "sinks/sink_settings.h"
+#include "sinks/syslog/config.h"
+
+namespace sluice {
+
+const std::vector<SinkType>& sink_types() {
+  static const std::vector<SinkType> types = {
+      {"file", &parse_file_settings},
+      {"stdout", &parse_stdout_settings},
+      {"stderr", &parse_stderr_settings},
+      {"syslog", &parse_syslog_settings},
+  };
+  return types;
+}
+
+const SinkType* find_sink_type(std::string_view name) {
+  for (const SinkType& t : sink_types()) {
+    if (t.name == name) return &t;
+  }
+  return nullptr;
+}
+
+}  // namespace sluice

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/io_context.hpp>
+
+#include "config/config.h"
+#include "core/result.h"
+#include "route/router.h"
+
+namespace sluice {
+
+// Counters of one source, for /metrics.
+struct SourceCounters {
+  std::atomic<uint64_t> messages{0};  // messages (frames, lines) received
+  std::atomic<uint64_t> rejected{0};  // messages that were not a valid log statement or record
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> connections{0};
+};
+
+struct SourceContext {
+  const SourceConfig& config;
+  Router& router;
+  boost::asio::io_context& io;  // the ingest loop(s): several threads may run it
+  SourceCounters& counters;
+};
+
+// A listener that feeds IngestSessions. start() binds (so a port in use is reported at once);
+// stop() closes listeners and connections; in-flight batches are flushed before it returns.
+class Source {
+ public:
+  virtual ~Source() = default;
+  [[nodiscard]] virtual Status start() = 0;
+  virtual void stop() = 0;
+  // For the startup banner: "syslog tcp 127.0.0.1:5140".
+  [[nodiscard]] virtual std::string describe() const = 0;
+};
+
+// Builds the source for ctx.config.type. Defined in sources/source_factory.cc.
+[[nodiscard]] Result<std::unique_ptr<Source>> make_source(SourceContext ctx);
+
+}  // namespace sluice
