@@ -76,7 +76,7 @@ time_once() {
 time_runs() {
   local times=()
   for ((i = 0; i < runs; i++)); do times+=("$(time_once "$@")"); done
-  printf '%s\n' "${times[@]}" | sort -n | awk '{t[NR] = $1} END {printf "%s %s", t[1], t[int((NR + 1) / 2)]}'
+  printf '%s\n' "${times[@]}" | sort -n | awk '{t[NR] = $1} END {printf "%s %s\n", t[1], t[int((NR + 1) / 2)]}'
 }
 
 cat "$data" >/dev/null  # warm the page cache so both tools read from memory
