@@ -148,12 +148,7 @@ void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index, Confi
     }
   }
   if (auto c = r.string("response_condition")) e.response_condition = *c;
-  if (auto m = r.choice("message_type", {"classic", "loggly", "logplex", "blank"})) {
-    e.message_type = *m == "classic"   ? MessageType::kClassic
-                     : *m == "loggly"  ? MessageType::kLoggly
-                     : *m == "logplex" ? MessageType::kLogplex
-                                       : MessageType::kBlank;
-  }
+  auto message_type = r.choice("message_type", {"classic", "loggly", "logplex", "blank"});
   if (auto b = r.bytes("queue_max_bytes", 64 * 1024, 1ull << 40)) e.queue_max_bytes = *b;
   if (auto w = r.choice("when_full", {"block", "drop_newest", "drop_oldest"})) {
     e.when_full = *w == "block"         ? WhenFull::kBlock
@@ -174,7 +169,13 @@ void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index, Confi
   }
   if (type) {
     e.type = *type;
-    e.settings = find_sink_type(e.type)->parse(r);
+    const SinkType* sink_type = find_sink_type(e.type);
+    e.settings = sink_type->parse(r);
+    std::string_view m = message_type ? std::string_view(*message_type) : sink_type->default_message_type;
+    e.message_type = m == "classic"   ? MessageType::kClassic
+                     : m == "loggly"  ? MessageType::kLoggly
+                     : m == "logplex" ? MessageType::kLogplex
+                                      : MessageType::kBlank;
   }
   r.finish();
   if (e.name.empty() || !type) return;

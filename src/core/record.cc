@@ -28,38 +28,42 @@ const Names& names() {
   return n;
 }
 
-bool number_of(const Value& v, double& out) {
+// A whole number from a record value: integers as they are, floats truncated when they fit,
+// numeric text by its leading integer. Integers never pass through double, which would lose
+// precision above 2^53.
+bool whole_number_of(const Value& v, int64_t& out) {
   switch (v.kind) {
     case ValueKind::kInteger:
-      out = double(v.integer);
+      out = v.integer;
       return true;
     case ValueKind::kFloat:
-      out = v.real;
-      return true;
-    case ValueKind::kString: {
-      int64_t i;
-      if (!parse_integer_prefix(v.str, i)) return false;
-      out = double(i);
-      return true;
-    }
+      return double_to_int64(v.real, out);
+    case ValueKind::kString:
+      return parse_integer_prefix(v.str, out);
     default:
       return false;
   }
 }
 
+// A number in `unit` µs (1, 1000, 1000000) as µs, when it fits.
+bool scaled_of(const Value& v, int64_t unit, int64_t& out) {
+  if (v.kind == ValueKind::kFloat) return double_to_int64(v.real * double(unit), out);
+  int64_t n;
+  return whole_number_of(v, n) && checked_mul(n, unit, out);
+}
+
 // A time given as RFC 3339 text, a TIME, or a number of seconds since the epoch.
 bool time_of(const Value& v, int64_t& usec) {
+  bool ok = false;
   if (v.kind == ValueKind::kTime) {
     usec = v.integer;
-    return true;
+    ok = true;
+  } else if (v.kind == ValueKind::kString) {
+    ok = parse_rfc3339(v.str, usec);
+  } else {
+    ok = scaled_of(v, 1000000, usec);
   }
-  if (v.kind == ValueKind::kString && parse_rfc3339(v.str, usec)) return true;
-  double secs;
-  if (v.kind != ValueKind::kString && number_of(v, secs)) {
-    usec = int64_t(secs * 1e6);
-    return true;
-  }
-  return false;
+  return ok && time_in_range(usec);
 }
 
 // Splits req.url into its derived parts. Pure string slicing: views into the record's store.
@@ -172,41 +176,22 @@ const Value* Record::find(std::string_view name, uint64_t hash) const {
 bool Record::start_usec(int64_t& out) const {
   const Names& n = names();
   if (const Value* v = find(n.time_start.name, n.time_start.hash)) return time_of(*v, out);
-  double d;
-  if (const Value* v = find(n.time_start_usec.name, n.time_start_usec.hash);
-      v && number_of(*v, d)) {
-    out = int64_t(d);
-    return true;
-  }
-  if (const Value* v = find(n.time_start_msec.name, n.time_start_msec.hash);
-      v && number_of(*v, d)) {
-    out = int64_t(d) * 1000;
-    return true;
-  }
-  if (const Value* v = find(n.time_start_sec.name, n.time_start_sec.hash); v && number_of(*v, d)) {
-    out = int64_t(d) * 1000000;
-    return true;
+  const std::pair<const VariableRef*, int64_t> parts[] = {
+      {&n.time_start_usec, 1}, {&n.time_start_msec, 1000}, {&n.time_start_sec, 1000000}};
+  for (const auto& [ref, unit] : parts) {
+    if (const Value* v = find(ref->name, ref->hash)) {
+      return scaled_of(*v, unit, out) && time_in_range(out);
+    }
   }
   return false;
 }
 
 bool Record::elapsed_usec(int64_t& out) const {
   const Names& n = names();
-  double d;
-  if (const Value* v = find(n.time_elapsed_usec.name, n.time_elapsed_usec.hash);
-      v && number_of(*v, d)) {
-    out = int64_t(d);
-    return true;
-  }
-  if (const Value* v = find(n.time_elapsed_msec.name, n.time_elapsed_msec.hash);
-      v && number_of(*v, d)) {
-    out = int64_t(d) * 1000;
-    return true;
-  }
-  if (const Value* v = find(n.time_elapsed_sec.name, n.time_elapsed_sec.hash);
-      v && number_of(*v, d)) {
-    out = int64_t(d) * 1000000;
-    return true;
+  const std::pair<const VariableRef*, int64_t> parts[] = {
+      {&n.time_elapsed_usec, 1}, {&n.time_elapsed_msec, 1000}, {&n.time_elapsed_sec, 1000000}};
+  for (const auto& [ref, unit] : parts) {
+    if (const Value* v = find(ref->name, ref->hash)) return scaled_of(*v, unit, out);
   }
   if (const Value* v = find(n.time_elapsed.name, n.time_elapsed.hash)) {
     if (v->kind == ValueKind::kRelTime) {
@@ -214,8 +199,7 @@ bool Record::elapsed_usec(int64_t& out) const {
       return true;
     }
     if (v->kind == ValueKind::kFloat || v->kind == ValueKind::kInteger) {
-      out = int64_t((v->kind == ValueKind::kFloat ? v->real : double(v->integer)) * 1e6);
-      return true;
+      return scaled_of(*v, 1000000, out);
     }
   }
   return false;
@@ -257,8 +241,8 @@ Value Record::get(const VariableRef& ref, int64_t now_usec) const {
     case Derived::kNow: {
       int64_t start, elapsed, end;
       if (const Value* v = find(n.time_end.name, n.time_end.hash); v && time_of(*v, end)) {
-      } else if (start_usec(start) && elapsed_usec(elapsed)) {
-        end = start + elapsed;
+      } else if (start_usec(start) && elapsed_usec(elapsed) && checked_add(start, elapsed, end) &&
+                 time_in_range(end)) {
       } else if (ref.derived == Derived::kNow) {
         return Value::time_usec(now_usec);
       } else {

@@ -34,6 +34,30 @@ Error json_error(error_code code, std::string_view what) {
   return Error(fmt::format("invalid JSON{}: {}", what, simdjson::error_message(code)));
 }
 
+// Where the object or array that opens `json` closes (the index after it), or npos. Used only
+// to explain an error: simdjson reports "ended early" for text after a complete object.
+size_t end_of_first_value(std::string_view json) {
+  int depth = 0;
+  bool in_string = false;
+  for (size_t i = 0; i < json.size(); ++i) {
+    char c = json[i];
+    if (in_string) {
+      if (c == '\\') {
+        ++i;
+      } else if (c == '"') {
+        in_string = false;
+      }
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '{' || c == '[') {
+      ++depth;
+    } else if ((c == '}' || c == ']') && --depth == 0) {
+      return i + 1;
+    }
+  }
+  return std::string_view::npos;
+}
+
 }  // namespace
 
 Status RecordDecoder::decode(std::string_view json, Record& out) {
@@ -60,6 +84,12 @@ Status RecordDecoder::decode(std::string_view json, Record& out) {
       std::string_view start = json.substr(first == std::string_view::npos ? 0 : first, 16);
       return Error(fmt::format("a request record must be a JSON object, found '{}{}'", start,
                                json.size() > first + 16 ? "..." : ""));
+    }
+    if (size_t end = end_of_first_value(json);
+        e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT && end != std::string_view::npos &&
+        json.find_first_not_of(" \t\r\n", end) != std::string_view::npos) {
+      return Error(fmt::format("invalid JSON: trailing content after the object at byte {}",
+                               json.find_first_not_of(" \t\r\n", end)));
     }
     return json_error(e, "");
   }
@@ -95,18 +125,18 @@ Status RecordDecoder::decode(std::string_view json, Record& out) {
         e = value.get_number_type().get(nt);
         if (e) break;
         if (nt == od::number_type::signed_integer) {
-          int64_t i;
+          int64_t i = 0;
           e = value.get_int64().get(i);
           v = Value::integer_value(i);
         } else {
-          double d;
+          double d = 0;
           e = value.get_double().get(d);
           v = Value::float_value(d);
         }
         break;
       }
       case od::json_type::boolean: {
-        bool b;
+        bool b = false;  // read below even when get_bool fails ("tru")
         e = value.get_bool().get(b);
         v = Value::bool_value(b);
         break;

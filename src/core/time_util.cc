@@ -97,7 +97,12 @@ bool parse_rfc3339(std::string_view s, int64_t& usec_out) {
   return true;
 }
 
+void append_out_of_bounds(LineBuffer& out) {
+  append_str(out, "datetime out of bounds");
+}
+
 void append_http_date(LineBuffer& out, int64_t usec) {
+  if (!time_in_range(usec)) return append_out_of_bounds(out);
   CivilTime t = to_civil(usec);
   append_str(out, kWeekdays[t.weekday]);
   append_str(out, ", ");
@@ -114,6 +119,7 @@ void append_http_date(LineBuffer& out, int64_t usec) {
 }
 
 void append_clf_time(LineBuffer& out, int64_t usec) {
+  if (!time_in_range(usec)) return append_out_of_bounds(out);
   CivilTime t = to_civil(usec);
   out.push_back('[');
   append2(out, t.day);
@@ -134,6 +140,7 @@ void append_strftime(LineBuffer& out, std::string_view format, int64_t usec) {
   thread_local int64_t cached_second = INT64_MIN;
   thread_local std::string cached_result;
 
+  if (!time_in_range(usec)) return append_out_of_bounds(out);
   int64_t second = usec_to_sec(usec);
   if (second == cached_second && format == cached_format) {
     append_str(out, cached_result);
@@ -144,11 +151,18 @@ void append_strftime(LineBuffer& out, std::string_view format, int64_t usec) {
   gmtime_r(&tt, &tm);
   thread_local std::string fmt_z;  // strftime needs a NUL-terminated format
   fmt_z.assign(format);
-  char buf[512];
-  size_t n = fmt_z.empty() ? 0 : std::strftime(buf, sizeof buf, fmt_z.c_str(), &tm);
+  // strftime returns 0 both when the result does not fit and when it is empty: grow and retry,
+  // up to the longest line an endpoint accepts (64 KiB), so a long result is never lost.
+  thread_local std::string buf(512, '\0');
+  size_t n = 0;
+  while (!fmt_z.empty()) {
+    n = std::strftime(buf.data(), buf.size(), fmt_z.c_str(), &tm);
+    if (n > 0 || buf.size() >= 64 * 1024) break;
+    buf.resize(buf.size() * 2);
+  }
   cached_format.assign(format);
   cached_second = second;
-  cached_result.assign(buf, n);
+  cached_result.assign(buf.data(), n);
   append_str(out, cached_result);
 }
 

@@ -15,8 +15,9 @@ void append_integer(LineBuffer& out, int64_t i) {
 // FLOAT and RTIME print with exactly three decimals, as VCL does ("0.002").
 void append_fixed3(LineBuffer& out, double d) {
   if (!std::isfinite(d)) {
-    static constexpr std::string_view kNaN = "NaN";
-    out.append(kNaN.data(), kNaN.data() + kNaN.size());
+    // VCL spells them NaN, inf and -inf.
+    std::string_view s = std::isnan(d) ? "NaN" : d > 0 ? "inf" : "-inf";
+    out.append(s.data(), s.data() + s.size());
     return;
   }
   fmt::format_to(std::back_inserter(out), "{:.3f}", d);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/did_you_mean.h"
+#include "core/time_util.h"
 #include "format/functions.h"
 
 namespace sluice {
@@ -460,12 +461,51 @@ Value Expression::evaluate(const Record& record, EvalContext& ctx) const {
 }
 
 void Expression::render(const Record& record, EvalContext& ctx, LineBuffer& out) const {
-  const Node& root = nodes_[root_];
-  if (root.kind == NodeKind::kConcat) {
-    for (uint32_t kid : root.kids) append_value(out, eval(kid, record, ctx));
-    return;
+  render_node(root_, record, ctx, out);
+}
+
+// Appends exactly what append_value(out, eval(index)) would, but writes the common shapes of a
+// log format (a concatenation, an if(), json.escape, strftime) straight into the line instead of
+// building each result in scratch memory and copying it.
+void Expression::render_node(uint32_t index, const Record& record, EvalContext& ctx,
+                             LineBuffer& out) const {
+  const Node& n = nodes_[index];
+  switch (n.kind) {
+    case NodeKind::kVariable:
+      append_value(out, record.get(n.variable, ctx.now_usec));
+      return;
+    case NodeKind::kConcat:
+      // A concatenation of values is the concatenation of their string forms.
+      for (uint32_t kid : n.kids) render_node(kid, record, ctx, out);
+      return;
+    case NodeKind::kIf:
+      render_node(truthy(eval(n.kids[0], record, ctx)) ? n.kids[1] : n.kids[2], record, ctx, out);
+      return;
+    case NodeKind::kCall:
+      if (n.function == FunctionId::kJsonEscape) {
+        std::string_view s = string_of(eval(n.kids[0], record, ctx), ctx);
+        size_t mark = out.size();
+        if (!append_json_escaped(out, s)) {
+          out.resize(mark);
+          append_value(out, Value::not_set());
+        }
+        return;
+      }
+      if (n.function == FunctionId::kStrftime) {
+        Value format = eval(n.kids[0], record, ctx);
+        int64_t usec;
+        if (!time_argument(eval(n.kids[1], record, ctx), usec)) {
+          append_value(out, Value::not_set());
+        } else {
+          append_strftime(out, string_of(format, ctx), usec);
+        }
+        return;
+      }
+      break;
+    default:
+      break;
   }
-  append_value(out, eval(root_, record, ctx));
+  append_value(out, eval(index, record, ctx));
 }
 
 bool Expression::test(const Record& record, EvalContext& ctx) const {

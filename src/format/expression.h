@@ -46,6 +46,7 @@ class Expression {
   Expression() = default;
 
   Value eval(uint32_t index, const Record& record, EvalContext& ctx) const;
+  void render_node(uint32_t index, const Record& record, EvalContext& ctx, LineBuffer& out) const;
 
   std::string source_;
   std::vector<Node> nodes_;

@@ -84,24 +84,24 @@ void put_u_escape(Builder& b, uint32_t unit) {
   b.append(e, e + 6);
 }
 
-// JSON string escaping without the quotes. Invalid UTF-8 makes the result not set, as VCL's
-// json.escape does, rather than emitting bytes that would break the receiver's JSON parser.
-Value json_escape(std::string_view s, EvalContext& ctx) {
-  Builder b;
+// Bytes json.escape copies as they are: printable ASCII other than '"' and '\\'.
+constexpr std::array<bool, 256> kJsonPlain = [] {
+  std::array<bool, 256> t{};
+  for (int c = 0x20; c < 0x7F; ++c) t[size_t(c)] = c != '"' && c != '\\';
+  return t;
+}();
+
+}  // namespace
+
+bool append_json_escaped(LineBuffer& b, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
+    // Copy the run of plain ASCII at once: most values are nothing but.
+    size_t start = i;
+    while (i < s.size() && kJsonPlain[static_cast<unsigned char>(s[i])]) ++i;
+    b.append(s.data() + start, s.data() + i);
+    if (i == s.size()) break;
     unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x7F && c != '"' && c != '\\') {
-      // Copy the run of plain ASCII at once.
-      size_t start = i;
-      while (i < s.size()) {
-        unsigned char d = static_cast<unsigned char>(s[i]);
-        if (d < 0x20 || d >= 0x7F || d == '"' || d == '\\') break;
-        ++i;
-      }
-      b.append(s.data() + start, s.data() + i);
-      continue;
-    }
     switch (c) {
       case '"':
         put(b, "\\\"");
@@ -136,7 +136,7 @@ Value json_escape(std::string_view s, EvalContext& ctx) {
     }
     uint32_t cp;
     size_t len = utf8_sequence(s, i, cp);
-    if (len == 0) return Value::not_set();
+    if (len == 0) return false;
     if (cp < 0x20 || cp == 0x7F || cp == 0x2028 || cp == 0x2029) {
       put_u_escape(b, cp);
     } else if (cp > 0xFFFF) {
@@ -148,6 +148,16 @@ Value json_escape(std::string_view s, EvalContext& ctx) {
     }
     i += len;
   }
+  return true;
+}
+
+namespace {
+
+// JSON string escaping without the quotes. Invalid UTF-8 makes the result not set, as VCL's
+// json.escape does, rather than emitting bytes that would break the receiver's JSON parser.
+Value json_escape(std::string_view s, EvalContext& ctx) {
+  Builder b;
+  if (!append_json_escaped(b, s)) return Value::not_set();
   return keep(b, ctx);
 }
 
@@ -277,8 +287,10 @@ int64_t integer_of(const Value& v, EvalContext& ctx) {
     case ValueKind::kRelTime:
     case ValueKind::kTime:
       return v.integer;
-    case ValueKind::kFloat:
-      return int64_t(v.real);
+    case ValueKind::kFloat: {
+      int64_t i = 0;
+      return double_to_int64(v.real, i) ? i : 0;
+    }
     case ValueKind::kBool:
       return v.boolean ? 1 : 0;
     default: {
@@ -414,13 +426,11 @@ bool time_argument(const Value& v, int64_t& usec) {
       usec = v.integer;
       return true;
     case ValueKind::kInteger:
-      usec = v.integer * 1000000;
-      return true;
+      return checked_mul(v.integer, 1000000, usec) && time_in_range(usec);
     case ValueKind::kFloat:
-      usec = int64_t(v.real * 1e6);
-      return true;
+      return double_to_int64(v.real * 1e6, usec) && time_in_range(usec);
     case ValueKind::kString:
-      return parse_rfc3339(v.str, usec);
+      return parse_rfc3339(v.str, usec) && time_in_range(usec);
     default:
       return false;
   }

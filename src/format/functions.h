@@ -36,6 +36,11 @@ struct FunctionSpec {
 // whitespace trimmed, surrounding double quotes removed. A bare "key" is set and empty.
 [[nodiscard]] Value subfield_of(std::string_view list, std::string_view key, char separator);
 
+// Appends json.escape(s) to `out` and returns true, or returns false when s is not valid UTF-8
+// (json.escape's result is then not set; what was appended is the caller's to drop). Lets a
+// format escape straight into the line instead of through a scratch copy.
+[[nodiscard]] bool append_json_escaped(LineBuffer& out, std::string_view s);
+
 // A time argument: TIME, RFC 3339 text, or seconds since the epoch.
 [[nodiscard]] bool time_argument(const Value& v, int64_t& usec);
 

@@ -1,5 +1,7 @@
 #include "format/log_format.h"
 
+#include <cctype>
+
 #include <fmt/format.h>
 
 #include "core/time_util.h"
@@ -18,6 +20,7 @@ struct DirectiveVars {
   VariableRef url = VariableRef::make("req.url");
   VariableRef method = VariableRef::make("req.method");
   VariableRef proto = VariableRef::make("req.proto");
+  VariableRef time_end = VariableRef::make("time.end");
 };
 const DirectiveVars& directive_vars() {
   static const DirectiveVars v;
@@ -55,12 +58,21 @@ Argument scan_argument(std::string_view s, size_t start, bool expression_aware) 
       i = close + 1;
       continue;
     }
-    if (expression_aware && c == '{' && i + 1 < s.size() && s[i + 1] == '"') {
-      size_t close = s.find("\"}", i + 2);
-      if (close == std::string_view::npos) return a;
-      a.text.append(s.substr(i, close + 2 - i));
-      i = close + 2;
-      continue;
+    if (expression_aware && c == '{') {
+      // A long string {"..."} or a heredoc {id"..."id}: it ends only at "} or "id}.
+      size_t quote = i + 1;
+      while (quote < s.size() && (std::isalnum(static_cast<unsigned char>(s[quote])) ||
+                                  s[quote] == '_' || s[quote] == '.' || s[quote] == '-')) {
+        ++quote;
+      }
+      if (quote < s.size() && s[quote] == '"') {
+        std::string terminator = "\"" + std::string(s.substr(i + 1, quote - i - 1)) + "}";
+        size_t close = s.find(terminator, quote + 1);
+        if (close == std::string_view::npos) return a;
+        a.text.append(s.substr(i, close + terminator.size() - i));
+        i = close + terminator.size();
+        continue;
+      }
     }
     a.text.push_back(c);
     ++i;
@@ -436,12 +448,16 @@ void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) 
       case Kind::kTimeHttp:
       case Kind::kTimeFormat:
       case Kind::kTimeToken: {
-        int64_t usec, elapsed;
-        if (!record.start_usec(usec)) {
+        // end: is time.end as a %{time.end}V reads it (carried, or start + elapsed); without
+        // one, the start stands in for it.
+        int64_t usec;
+        Value end = seg.end_time ? record.get(dv.time_end) : Value::not_set();
+        if (end.kind == ValueKind::kTime) {
+          usec = end.integer;
+        } else if (!record.start_usec(usec)) {
           out.push_back('-');
           break;
         }
-        if (seg.end_time && record.elapsed_usec(elapsed)) usec += elapsed;
         if (seg.kind == Kind::kTimeClf) {
           append_clf_time(out, usec);
         } else if (seg.kind == Kind::kTimeHttp) {

@@ -19,6 +19,9 @@ class SinkSettings {
 // How the configuration learns about an endpoint type: its name and how to read its fields.
 struct SinkType {
   std::string_view name;
+  // message_type when the endpoint does not set one: syslog frames as "classic", files and
+  // streams take lines as they are ("blank").
+  std::string_view default_message_type;
   // Reads the type's fields from the endpoint's table; reports problems through the reader and
   // returns nullptr when there were any.
   std::shared_ptr<const SinkSettings> (*parse)(TableReader& reader);

@@ -6,10 +6,10 @@ namespace sluice {
 
 const std::vector<SinkType>& sink_types() {
   static const std::vector<SinkType> types = {
-      {"file", &parse_file_settings},
-      {"stdout", &parse_stdout_settings},
-      {"stderr", &parse_stderr_settings},
-      {"syslog", &parse_syslog_settings},
+      {"file", "blank", &parse_file_settings},
+      {"stdout", "blank", &parse_stdout_settings},
+      {"stderr", "blank", &parse_stderr_settings},
+      {"syslog", "classic", &parse_syslog_settings},
   };
   return types;
 }

@@ -37,6 +37,9 @@ class Source {
   virtual void stop() = 0;
   // For the startup banner: "syslog tcp 127.0.0.1:5140".
   [[nodiscard]] virtual std::string describe() const = 0;
+  // True once the source has nothing more to give (stdin at end of file, with everything it
+  // read flushed). When every source is finished the engine drains and exits, like a pipeline.
+  [[nodiscard]] virtual bool finished() const { return false; }
 };
 
 // Builds the source for ctx.config.type. Defined in sources/source_factory.cc.

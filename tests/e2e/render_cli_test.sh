@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `sluice render` and `sluice run` as a user runs them: arguments, files, stdin, exit codes and
+# `sluice render`, `sluice run -c` and `sluice check` as a user runs them: arguments, files, stdin, exit codes and
 # the messages on stderr.
 set -u
 sluice="$1"
@@ -81,11 +81,43 @@ for opt in --format --format-version --condition --record --max-line-bytes; do
   contains "help mentions $opt" "$opt" "$help"
 done
 
-# `sluice run` on the embedded default: CLF to stdout, log statements routed by endpoint name.
-out=$(printf '%s\n' "$(head -1 "$tmp/records.ndjson")" 'syslog default stdout :: hello' 'syslog default other :: lost' | "$sluice" run 2>"$tmp/err")
-check "run: default endpoint output" '192.0.2.7 - - [21/Nov/2026:08:00:00 +0000] "GET /a?b=1 HTTP/1.1" 200 512
+# `sluice run -c` with a stdin source: a pipeline stage that drains and exits at end of input.
+cat > "$tmp/pipe.toml" <<'TOML'
+shutdown_grace = "5s"
+[api]
+enabled = false
+[[source]]
+type = "stdin"
+service = "default"
+[[service]]
+id = "default"
+  [[service.logging]]
+  type = "stdout"
+  name = "stdout"
+  format = '%h %l %u %t "%r" %>s %b'
+TOML
+out=$(printf '%s\n' "$(head -1 "$tmp/records.ndjson")" 'syslog default stdout :: hello' 'syslog default other :: lost' | timeout 20 "$sluice" run -c "$tmp/pipe.toml" 2>"$tmp/err"); code=$?
+check "run: stdin pipeline output" '192.0.2.7 - - [21/Nov/2026:08:00:00 +0000] "GET /a?b=1 HTTP/1.1" 200 512
 hello' "$out"
-contains "run: unknown endpoint is counted, not silent" 'dropped: unknown endpoint "other"' "$(cat "$tmp/err")"
+check "run: exits 0 at end of input" 0 "$code"
+contains "run: unknown endpoint is reported, not silent" 'has no endpoint "other"' "$(cat "$tmp/err")"
+
+# `sluice check` names the service, endpoint and field of each problem.
+cat > "$tmp/bad.toml" <<'TOML'
+[[service]]
+id = "svc1"
+  [[service.logging]]
+  type = "syslog"
+  name = "to_rsyslog"
+  address = "127.0.0.1"
+  prot = 5514
+TOML
+err=$("$sluice" check -c "$tmp/bad.toml" 2>&1); code=$?
+check "check: invalid config exits 1" 1 "$code"
+contains "check: names service, endpoint, field" 'service "svc1" endpoint "to_rsyslog" unknown field "prot" (did you mean "port"?)' "$err"
+out=$("$sluice" check -c "$tmp/pipe.toml"); code=$?
+check "check: valid config exits 0" 0 "$code"
+contains "check: summary" "OK: 1 service(s), 1 endpoint(s), 1 source(s)" "$out"
 
 echo "$failures failed"
 [ "$failures" -eq 0 ]

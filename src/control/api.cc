@@ -1,0 +1,252 @@
+#include "control/api.h"
+
+#include <chrono>
+
+#include <fmt/format.h>
+
+#include "core/json_text.h"
+
+namespace sluice {
+namespace {
+
+std::string label(std::string_view v) {
+  // Prometheus label values escape backslash, double quote and newline.
+  std::string out;
+  for (char c : v) {
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out.push_back(c);
+  }
+  return out;
+}
+
+std::string endpoint_labels(const EndpointRuntime& e) {
+  return fmt::format("service=\"{}\",endpoint=\"{}\"", label(e.service_id), label(e.name()));
+}
+
+void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
+  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+}
+
+std::string iso_time(std::chrono::system_clock::time_point t) {
+  auto usec = std::chrono::duration_cast<std::chrono::microseconds>(t.time_since_epoch()).count();
+  std::time_t secs = std::time_t(usec / 1000000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (usec / 1000) % 1000);
+}
+
+constexpr std::string_view kDropReasons[] = {"queue_full", "permanent_error", "expired"};
+constexpr std::string_view kErrorClasses[] = {"retryable", "permanent", "configuration"};
+
+void append_error_json(std::string& out, const EndpointStatus::ErrorEvent& e) {
+  out += fmt::format("{{\"time\":\"{}\",\"class\":\"{}\",\"message\":", iso_time(e.time),
+                     kErrorClasses[size_t(e.error_class)]);
+  append_json_string(out, e.message);
+  out += "}";
+}
+
+}  // namespace
+
+std::string Api::metrics() const {
+  std::string out;
+  const auto& eps = router_.endpoints();
+  auto counter = [&](std::string_view name, std::string_view help, auto get) {
+    header(out, name, "counter", help);
+    for (const auto& e : eps)
+      out += fmt::format("{}{{{}}} {}\n", name, endpoint_labels(*e), get(*e));
+  };
+  counter("sluice_endpoint_received_total", "Lines accepted into the endpoint's queue.",
+          [](const EndpointRuntime& e) { return e.counters.received.load(); });
+  counter("sluice_endpoint_delivered_total", "Lines the destination acknowledged.",
+          [](const EndpointRuntime& e) { return e.counters.delivered.load(); });
+  counter("sluice_endpoint_delivered_bytes_total",
+          "Bytes the destination acknowledged, framing included.",
+          [](const EndpointRuntime& e) { return e.counters.delivered_bytes.load(); });
+  counter("sluice_endpoint_retried_total", "Lines sent again after a failure.",
+          [](const EndpointRuntime& e) { return e.counters.retried.load(); });
+
+  header(out, "sluice_endpoint_dropped_total", "counter", "Lines dropped, by reason.");
+  for (const auto& e : eps) {
+    for (size_t r = 0; r < size_t(DropReason::kCount); ++r) {
+      out += fmt::format("sluice_endpoint_dropped_total{{{},reason=\"{}\"}} {}\n",
+                         endpoint_labels(*e), kDropReasons[r], e->counters.dropped[r].load());
+    }
+  }
+  header(out, "sluice_endpoint_lines_cut_total", "counter",
+         "Lines shortened by the line rules: at a newline or NUL, or at the length limit.");
+  for (const auto& e : eps) {
+    out += fmt::format("sluice_endpoint_lines_cut_total{{{},rule=\"newline\"}} {}\n",
+                       endpoint_labels(*e), e->counters.cut_at_newline.load());
+    out += fmt::format("sluice_endpoint_lines_cut_total{{{},rule=\"length\"}} {}\n",
+                       endpoint_labels(*e), e->counters.truncated.load());
+  }
+  header(out, "sluice_endpoint_errors_total", "counter", "Destination errors, by class.");
+  for (const auto& e : eps) {
+    for (size_t c = 0; c < size_t(ErrorClass::kCount); ++c) {
+      out += fmt::format("sluice_endpoint_errors_total{{{},class=\"{}\"}} {}\n",
+                         endpoint_labels(*e), kErrorClasses[c], e->counters.errors[c].load());
+    }
+  }
+  header(out, "sluice_endpoint_queue_lines", "gauge", "Lines waiting or in flight.");
+  for (const auto& e : eps) {
+    out += fmt::format("sluice_endpoint_queue_lines{{{}}} {}\n", endpoint_labels(*e),
+                       e->queue->depth().lines);
+  }
+  header(out, "sluice_endpoint_queue_bytes", "gauge", "Bytes waiting or in flight.");
+  for (const auto& e : eps) {
+    out += fmt::format("sluice_endpoint_queue_bytes{{{}}} {}\n", endpoint_labels(*e),
+                       e->queue->depth().bytes);
+  }
+  header(out, "sluice_endpoint_batch_latency_seconds", "histogram",
+         "Time from taking a batch from the queue to its acknowledgement.");
+  for (const auto& e : eps) {
+    uint64_t cumulative = 0;
+    const auto& c = e->counters;
+    for (size_t b = 0; b < std::size(EndpointCounters::kLatencyBuckets); ++b) {
+      cumulative += c.latency_bucket[b].load();
+      out += fmt::format("sluice_endpoint_batch_latency_seconds_bucket{{{},le=\"{}\"}} {}\n",
+                         endpoint_labels(*e), EndpointCounters::kLatencyBuckets[b], cumulative);
+    }
+    cumulative += c.latency_bucket[std::size(EndpointCounters::kLatencyBuckets)].load();
+    out += fmt::format("sluice_endpoint_batch_latency_seconds_bucket{{{},le=\"+Inf\"}} {}\n",
+                       endpoint_labels(*e), cumulative);
+    out += fmt::format("sluice_endpoint_batch_latency_seconds_sum{{{}}} {:.6f}\n",
+                       endpoint_labels(*e), double(c.latency_sum_usec.load()) / 1e6);
+    out += fmt::format("sluice_endpoint_batch_latency_seconds_count{{{}}} {}\n",
+                       endpoint_labels(*e), c.latency_count.load());
+  }
+  header(out, "sluice_unknown_endpoint_total", "counter",
+         "Log statements dropped because their service has no endpoint of that name.");
+  for (const auto& [key, count] : router_.unknown_counts()) {
+    out += fmt::format("sluice_unknown_endpoint_total{{service=\"{}\",endpoint=\"{}\"}} {}\n",
+                       label(key.first), label(key.second), count);
+  }
+  auto source_counter = [&](std::string_view name, std::string_view help, auto get) {
+    header(out, name, "counter", help);
+    for (const SourceInfo& s : sources_) {
+      out += fmt::format("{}{{source=\"{}\"}} {}\n", name, label(s.name), get(*s.counters));
+    }
+  };
+  source_counter("sluice_source_messages_total", "Messages received.",
+                 [](const SourceCounters& c) { return c.messages.load(); });
+  source_counter("sluice_source_rejected_total",
+                 "Messages rejected: not a log statement or a valid JSON request record.",
+                 [](const SourceCounters& c) { return c.rejected.load(); });
+  source_counter("sluice_source_bytes_total", "Bytes received.",
+                 [](const SourceCounters& c) { return c.bytes.load(); });
+  return out;
+}
+
+std::string Api::status() const {
+  std::string out = "{\"endpoints\":[";
+  auto now = std::chrono::system_clock::now();
+  bool first = true;
+  for (const auto& e : router_.endpoints()) {
+    EndpointStatus::Snapshot s = e->status.snapshot();
+    QueueDepth depth = e->queue->depth();
+    out += first ? "" : ",";
+    first = false;
+    out += "{\"service\":";
+    append_json_string(out, e->service_id);
+    out += ",\"name\":";
+    append_json_string(out, e->name());
+    out += ",\"type\":";
+    append_json_string(out, e->config->type);
+    out += ",\"state\":";
+    append_json_string(out, s.state);
+    out += ",\"last_success\":";
+    out += s.last_success ? "\"" + iso_time(*s.last_success) + "\"" : "null";
+    out += ",\"last_error\":";
+    if (s.last_error) {
+      append_error_json(out, *s.last_error);
+    } else {
+      out += "null";
+    }
+    // Lag: how long lines have waited without a delivery. 0 when nothing waits.
+    double lag = 0;
+    if (depth.lines > 0 && s.last_success) {
+      lag = std::chrono::duration<double>(now - *s.last_success).count();
+    }
+    out += fmt::format(
+        ",\"lag_seconds\":{:.3f},\"queue\":{{\"lines\":{},\"bytes\":{},\"in_flight\":{}}},"
+        "\"received\":{},\"delivered\":{},\"retried\":{}}}",
+        lag, depth.lines, depth.bytes, depth.leased_lines, e->counters.received.load(),
+        e->counters.delivered.load(), e->counters.retried.load());
+  }
+  out += "],\"sources\":[";
+  first = true;
+  for (const SourceInfo& s : sources_) {
+    out += first ? "" : ",";
+    first = false;
+    out += "{\"name\":";
+    append_json_string(out, s.name);
+    out +=
+        fmt::format(",\"messages\":{},\"rejected\":{},\"bytes\":{}}}", s.counters->messages.load(),
+                    s.counters->rejected.load(), s.counters->bytes.load());
+  }
+  out += "]}\n";
+  return out;
+}
+
+std::string Api::errors(std::string_view endpoint_filter) const {
+  std::string out = "{\"endpoints\":[";
+  bool first = true;
+  for (const auto& e : router_.endpoints()) {
+    if (!endpoint_filter.empty() && e->name() != endpoint_filter) continue;
+    out += first ? "" : ",";
+    first = false;
+    out += "{\"service\":";
+    append_json_string(out, e->service_id);
+    out += ",\"name\":";
+    append_json_string(out, e->name());
+    out += ",\"errors\":[";
+    bool first_error = true;
+    for (const auto& err : e->status.snapshot().recent_errors) {
+      out += first_error ? "" : ",";
+      first_error = false;
+      append_error_json(out, err);
+    }
+    out += "]}";
+  }
+  out += "]}\n";
+  return out;
+}
+
+HttpResponse Api::handle(const HttpRequest& request) const {
+  HttpResponse r;
+  std::string_view target = request.target;
+  std::string_view path = target.substr(0, target.find('?'));
+  std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
+  if (request.method != "GET") {
+    r.status = 405;
+    r.body = "only GET is supported\n";
+    return r;
+  }
+  if (path == "/metrics") {
+    r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+    r.body = metrics();
+  } else if (path == "/status") {
+    r.content_type = "application/json";
+    r.body = status();
+  } else if (path == "/errors") {
+    r.content_type = "application/json";
+    std::string_view filter;
+    if (query.substr(0, 9) == "endpoint=") filter = query.substr(9);
+    r.body = errors(filter);
+  } else if (path == "/health") {
+    r.body = "ok\n";
+  } else {
+    r.status = 404;
+    r.body = "not found: try /metrics, /status, /errors or /health\n";
+  }
+  return r;
+}
+
+}  // namespace sluice

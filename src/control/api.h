@@ -1,0 +1,36 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "net/http_server.h"
+#include "route/router.h"
+#include "sources/source.h"
+
+namespace sluice {
+
+// A source as the API shows it.
+struct SourceInfo {
+  std::string name;  // "syslog tcp 127.0.0.1:5140"
+  const SourceCounters* counters;
+};
+
+// The operator's view of a running engine: GET /metrics (Prometheus text), GET /status (JSON
+// per endpoint), GET /errors (the last hour of delivery errors per endpoint), GET /health.
+class Api {
+ public:
+  Api(const Router& router, std::vector<SourceInfo> sources)
+      : router_(router), sources_(std::move(sources)) {}
+
+  [[nodiscard]] HttpResponse handle(const HttpRequest& request) const;
+  [[nodiscard]] std::string metrics() const;
+  [[nodiscard]] std::string status() const;
+  [[nodiscard]] std::string errors(std::string_view endpoint_filter) const;
+
+ private:
+  const Router& router_;
+  std::vector<SourceInfo> sources_;
+};
+
+}  // namespace sluice

@@ -1,0 +1,352 @@
+#include "net/http_server.h"
+
+#include <atomic>
+#include <chrono>
+#include <optional>
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "net/connection_set.h"
+#include "net/listen_address.h"
+
+namespace sluice {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = asio::ip::tcp;
+using boost::system::error_code;
+
+// A keep-alive connection that sends nothing for this long is closed, so idle clients cannot
+// hold sockets forever; the same bound applies to a request that trickles in.
+constexpr auto kIdleTimeout = std::chrono::seconds(60);
+// After an error answer (413, 400), the rest of the request is read and thrown away for up to
+// this long before closing: closing with unread data makes the kernel send a reset, and the
+// client would see "connection reset" instead of the answer.
+constexpr auto kLingerTimeout = std::chrono::seconds(5);
+constexpr uint64_t kLingerMaxBytes = 64ull * 1024 * 1024;
+constexpr uint32_t kHeaderLimit = 64 * 1024;
+// How long stop() waits for in-flight requests to finish.
+constexpr auto kStopWait = std::chrono::seconds(5);
+
+std::string json_error(std::string_view message) {
+  std::string out = "{\"error\":\"";
+  for (char c : message) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          out += fmt::format("\\u{:04x}", int(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  out += "\"}\n";
+  return out;
+}
+
+// Errors of the HTTP parser (as opposed to the connection): the client sent something that is not
+// HTTP/1.1, and deserves a 400 before the connection closes.
+bool is_parse_error(const error_code& ec) {
+  static const auto& category = make_error_code(http::error::bad_method).category();
+  return ec.category() == category;
+}
+
+struct ServerState;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket socket, std::shared_ptr<ServerState> state)
+      : stream_(std::move(socket)), state_(std::move(state)) {}
+  ~Session();
+
+  void start();
+  // Posted to the session's strand by stop().
+  void close() {
+    closing_ = true;
+    error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.close();
+  }
+  auto executor() { return stream_.get_executor(); }
+
+ private:
+  void read_header();
+  void on_header(error_code ec);
+  void on_body(error_code ec);
+  void answer(HttpResponse response, bool keep_alive);
+  void answer_error(http::status status, std::string_view message);
+  void on_written(error_code ec, bool keep_alive);
+  void linger();
+
+  beast::tcp_stream stream_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::string_body> response_;
+  std::shared_ptr<ServerState> state_;
+  std::array<char, 16 * 1024> discard_{};
+  uint64_t discarded_ = 0;
+  bool closing_ = false;
+};
+
+// What the listener and its sessions share. Sessions hold it by shared_ptr, so it outlives the
+// HttpServer object if their last handlers run after it is gone.
+struct ServerState {
+  HttpServer::Handler handler;
+  uint64_t max_body_bytes = 0;
+  ConnectionSet<Session> sessions;
+};
+
+Session::~Session() { state_->sessions.remove(this); }
+
+void Session::start() {
+  if (!state_->sessions.add(shared_from_this())) return;
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+}
+
+void Session::read_header() {
+  if (closing_) return;
+  parser_.emplace();
+  parser_->body_limit(state_->max_body_bytes);
+  parser_->header_limit(kHeaderLimit);
+  stream_.expires_after(kIdleTimeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
+}
+
+void Session::on_header(error_code ec) {
+  // Beast checks a Content-Length against the body limit as soon as the header is complete.
+  if (ec == http::error::body_limit) {
+    auto length = parser_->content_length();
+    return answer_error(
+        http::status::payload_too_large,
+        length ? fmt::format("the request body ({} bytes) is larger than the limit of {} bytes",
+                             *length, state_->max_body_bytes)
+               : fmt::format("the request body is larger than the limit of {} bytes",
+                             state_->max_body_bytes));
+  }
+  if (ec == http::error::header_limit) {
+    return answer_error(http::status::request_header_fields_too_large,
+                        fmt::format("the request header is larger than {} bytes", kHeaderLimit));
+  }
+  if (ec == http::error::end_of_stream || ec == beast::error::timeout || closing_) return close();
+  if (is_parse_error(ec)) {
+    return answer_error(http::status::bad_request,
+                        fmt::format("malformed request: {}", ec.message()));
+  }
+  if (ec) return close();  // the connection broke: nothing to answer
+
+  // Refuse an oversized body before reading it.
+  if (auto length = parser_->content_length(); length && *length > state_->max_body_bytes) {
+    return answer_error(http::status::payload_too_large,
+                        fmt::format("the request body ({} bytes) is larger than the limit of {} "
+                                    "bytes",
+                                    *length, state_->max_body_bytes));
+  }
+  auto read_body = [self = shared_from_this()] {
+    http::async_read(self->stream_, self->buffer_, *self->parser_,
+                     [self](error_code ec, size_t) { self->on_body(ec); });
+  };
+  // curl and others wait for "100 Continue" before sending a large body.
+  auto expect = parser_->get()[http::field::expect];
+  if (beast::iequals(expect, "100-continue") && !parser_->is_done()) {
+    auto cont = std::make_shared<http::response<http::empty_body>>(http::status::continue_,
+                                                                   parser_->get().version());
+    http::async_write(stream_, *cont,
+                      [self = shared_from_this(), cont, read_body](error_code ec, size_t) {
+                        if (ec) return self->close();
+                        read_body();
+                      });
+    return;
+  }
+  read_body();
+}
+
+void Session::on_body(error_code ec) {
+  if (ec == http::error::body_limit) {
+    return answer_error(
+        http::status::payload_too_large,
+        fmt::format("the request body is larger than the limit of {} bytes", state_->max_body_bytes));
+  }
+  if (ec == beast::error::timeout || closing_) return close();
+  if (is_parse_error(ec) && ec != http::error::end_of_stream &&
+      ec != http::error::partial_message) {
+    return answer_error(http::status::bad_request,
+                        fmt::format("malformed request: {}", ec.message()));
+  }
+  if (ec) return close();
+
+  http::request<http::string_body> message = parser_->release();
+  HttpRequest request;
+  request.method = std::string(message.method_string());
+  request.target = std::string(message.target());
+  for (const auto& field : message) {
+    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  }
+  request.body = std::move(message.body());
+  bool keep_alive = message.keep_alive();
+  HttpResponse response = state_->handler(request);
+  answer(std::move(response), keep_alive);
+}
+
+void Session::answer(HttpResponse response, bool keep_alive) {
+  response_ = {};
+  response_.version(11);
+  response_.result(static_cast<unsigned>(response.status));
+  response_.set(http::field::server, "sluice");
+  response_.set(http::field::content_type, response.content_type);
+  for (auto& [name, value] : response.headers) response_.set(name, value);
+  response_.body() = std::move(response.body);
+  response_.keep_alive(keep_alive);
+  response_.prepare_payload();
+  http::async_write(stream_, response_,
+                    [self = shared_from_this(), keep_alive](error_code ec, size_t) {
+                      self->on_written(ec, keep_alive);
+                    });
+}
+
+void Session::answer_error(http::status status, std::string_view message) {
+  HttpResponse r;
+  r.status = static_cast<int>(status);
+  r.content_type = "application/json";
+  r.body = json_error(message);
+  answer(std::move(r), false);
+}
+
+void Session::on_written(error_code ec, bool keep_alive) {
+  if (ec || closing_) return close();
+  if (keep_alive) return read_header();
+  linger();
+}
+
+void Session::linger() {
+  error_code ignored;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  stream_.expires_after(kLingerTimeout);
+  stream_.async_read_some(asio::buffer(discard_),
+                          [self = shared_from_this()](error_code ec, size_t n) {
+                            self->discarded_ += n;
+                            if (ec || self->closing_ || self->discarded_ > kLingerMaxBytes) {
+                              return self->close();
+                            }
+                            self->linger();
+                          });
+}
+
+// Accepts connections and starts a Session, on its own strand, for each.
+class Listener : public std::enable_shared_from_this<Listener> {
+ public:
+  Listener(asio::io_context& io, std::shared_ptr<ServerState> state)
+      : io_(io), acceptor_(asio::make_strand(io)), retry_(acceptor_.get_executor()),
+        state_(std::move(state)) {}
+
+  Status open(const ListenAddress& listen) {
+    auto address = resolve_listen_host(listen);
+    if (!address) return address.error();
+    tcp::endpoint endpoint(*address, listen.port);
+    error_code ec;
+    auto fail = [&](std::string_view what) {
+      return Error(fmt::format("cannot listen on {} (http): {}: {}", listen.to_string(), what,
+                               ec.message()));
+    };
+    if (acceptor_.open(endpoint.protocol(), ec)) return fail("socket");
+    if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec)) return fail("SO_REUSEADDR");
+    if (acceptor_.bind(endpoint, ec)) return fail("bind");
+    if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) return fail("listen");
+    port_ = acceptor_.local_endpoint(ec).port();
+    return {};
+  }
+
+  void accept() {
+    acceptor_.async_accept(asio::make_strand(io_),
+                           [self = shared_from_this()](error_code ec, tcp::socket socket) {
+                             self->on_accept(ec, std::move(socket));
+                           });
+  }
+
+  void close() {
+    error_code ignored;
+    acceptor_.close(ignored);
+    retry_.cancel();
+  }
+
+  [[nodiscard]] uint16_t port() const { return port_; }
+  auto executor() { return acceptor_.get_executor(); }
+
+ private:
+  void on_accept(error_code ec, tcp::socket socket) {
+    if (ec == asio::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      // Out of file descriptors, usually: accepting again at once would spin.
+      retry_.expires_after(std::chrono::milliseconds(100));
+      retry_.async_wait([self = shared_from_this()](error_code wait_ec) {
+        if (!wait_ec) self->accept();
+      });
+      return;
+    }
+    std::make_shared<Session>(std::move(socket), state_)->start();
+    accept();
+  }
+
+  asio::io_context& io_;
+  tcp::acceptor acceptor_;
+  asio::steady_timer retry_;
+  std::shared_ptr<ServerState> state_;
+  uint16_t port_ = 0;
+};
+
+class BeastHttpServer final : public HttpServer {
+ public:
+  BeastHttpServer(asio::io_context& io, std::shared_ptr<ServerState> state)
+      : io_(io), state_(state), listener_(std::make_shared<Listener>(io, std::move(state))) {}
+  ~BeastHttpServer() override { stop(); }
+
+  Status open(const ListenAddress& listen) { return listener_->open(listen); }
+  void run() { listener_->accept(); }
+
+  [[nodiscard]] uint16_t port() const override { return listener_->port(); }
+
+  void stop() override {
+    if (stopped_.exchange(true)) return;
+    asio::post(listener_->executor(), [l = listener_] { l->close(); });
+    for (auto& session : state_->sessions.begin_stop()) {
+      asio::post(session->executor(), [session] { session->close(); });
+    }
+    // Waiting from a thread of the loop would hold up the very work it waits for.
+    if (!io_.stopped() && !io_.get_executor().running_in_this_thread()) {
+      state_->sessions.wait_empty(kStopWait);
+    }
+  }
+
+ private:
+  asio::io_context& io_;
+  std::shared_ptr<ServerState> state_;
+  std::shared_ptr<Listener> listener_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io,
+                                                      const ListenAddress& listen,
+                                                      uint64_t max_body_bytes, Handler handler) {
+  auto state = std::make_shared<ServerState>();
+  state->handler = std::move(handler);
+  state->max_body_bytes = max_body_bytes;
+  auto server = std::make_unique<BeastHttpServer>(io, std::move(state));
+  if (Status s = server->open(listen); !s) return s.error();
+  server->run();
+  return std::unique_ptr<HttpServer>(std::move(server));
+}
+
+}  // namespace sluice

@@ -1,0 +1,205 @@
+#include "sources/http/http_source.h"
+
+#include <chrono>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <fmt/format.h>
+
+#include "route/ingest_session.h"
+#include "sources/http/ingest_body.h"
+#include "sources/rate_limited_log.h"
+
+namespace sluice {
+namespace http_detail {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+
+constexpr auto kFlushRetry = std::chrono::milliseconds(10);
+constexpr auto kStopFlushWait = std::chrono::seconds(3);
+
+// IngestSessions for requests. A session is used by one request at a time; sessions are reused
+// so that a steady stream of requests does not rebuild decoders and batches. A session left
+// with lines it could not queue (a block-policy queue is full) is parked until a retry timer
+// has queued them. Shared with the retry timer's handler, hence the shared_ptr.
+struct SessionPool : std::enable_shared_from_this<SessionPool> {
+  SessionPool(asio::io_context& io, Router& router)
+      : router(router), timer(asio::make_strand(io)) {}
+
+  // nullptr while any session is parked: the queues are full and the request gets a 503.
+  std::unique_ptr<IngestSession> acquire() {
+    std::lock_guard lock(mu);
+    if (!parked.empty()) return nullptr;
+    if (free.empty()) return std::make_unique<IngestSession>(router, "", PayloadKind::kAuto);
+    auto s = std::move(free.back());
+    free.pop_back();
+    return s;
+  }
+
+  void release(std::unique_ptr<IngestSession> s, bool flushed) {
+    std::lock_guard lock(mu);
+    if (flushed) {
+      free.push_back(std::move(s));
+      return;
+    }
+    parked.push_back(std::move(s));
+    arm_locked();
+  }
+
+  // True when nothing is parked any more.
+  bool flush_parked_locked() {
+    for (size_t i = 0; i < parked.size();) {
+      if (parked[i]->flush()) {
+        free.push_back(std::move(parked[i]));
+        parked.erase(parked.begin() + long(i));
+      } else {
+        ++i;
+      }
+    }
+    return parked.empty();
+  }
+
+  void arm_locked() {
+    if (timer_armed || stopping) return;
+    timer_armed = true;
+    asio::post(timer.get_executor(), [self = shared_from_this()] {
+      self->timer.expires_after(kFlushRetry);
+      self->timer.async_wait([self](boost::system::error_code) { self->retry(); });
+    });
+  }
+
+  void retry() {
+    std::lock_guard lock(mu);
+    timer_armed = false;
+    if (!flush_parked_locked()) arm_locked();
+  }
+
+  Router& router;
+  std::mutex mu;
+  std::vector<std::unique_ptr<IngestSession>> free;
+  std::vector<std::unique_ptr<IngestSession>> parked;
+  asio::steady_timer timer;  // used on its strand only
+  bool timer_armed = false;
+  bool stopping = false;
+};
+
+HttpResponse json_response(int status, std::string body) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = std::move(body);
+  return r;
+}
+
+HttpResponse json_error(int status, std::string_view message) {
+  std::string body = "{\"error\":\"";
+  append_json_escaped(body, message);
+  body += "\"}\n";
+  return json_response(status, std::move(body));
+}
+
+}  // namespace http_detail
+
+using namespace http_detail;
+
+HttpSource::HttpSource(const SourceContext& ctx)
+    : ctx_(ctx),
+      pool_(std::make_shared<SessionPool>(ctx.io, ctx.router)),
+      log_(std::make_unique<RateLimitedLog>("sluice: source http " + ctx.config.listen.to_string())) {}
+
+HttpSource::~HttpSource() { stop(); }
+
+Status HttpSource::start() {
+  auto server = HttpServer::start(ctx_.io, ctx_.config.listen, ctx_.config.max_body_bytes,
+                                  [this](HttpRequest& request) { return handle(request); });
+  if (!server) return Error(fmt::format("source http: {}", server.error().message()));
+  server_ = std::move(*server);
+  return {};
+}
+
+void HttpSource::stop() {
+  if (stopped_.exchange(true)) return;
+  // The server waits for requests in progress, so no handler runs after this.
+  if (server_) server_->stop();
+  auto deadline = Clock::now() + kStopFlushWait;
+  bool all_flushed = false;
+  while (true) {
+    {
+      std::lock_guard lock(pool_->mu);
+      pool_->stopping = true;
+      all_flushed = pool_->flush_parked_locked();
+    }
+    if (all_flushed || Clock::now() >= deadline) break;
+    std::this_thread::sleep_for(kFlushRetry);
+  }
+  if (!all_flushed) {
+    fmt::print(stderr,
+               "sluice: source {}: stopped with accepted lines still waiting for a full queue\n",
+               describe());
+  }
+  asio::post(pool_->timer.get_executor(), [pool = pool_] { pool->timer.cancel(); });
+}
+
+std::string HttpSource::describe() const {
+  return fmt::format("http {}:{}", ctx_.config.listen.host,
+                     server_ ? server_->port() : ctx_.config.listen.port);
+}
+
+HttpResponse HttpSource::handle(HttpRequest& request) {
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  IngestKind kind;
+  std::string_view service_id;
+  constexpr std::string_view kPrefix = "/ingest/", kRequests = "/requests";
+  if (path == "/ingest/logs") {
+    kind = IngestKind::kLogStatements;
+  } else if (path.substr(0, kPrefix.size()) == kPrefix && path.size() > kPrefix.size() + kRequests.size() &&
+             path.substr(path.size() - kRequests.size()) == kRequests) {
+    kind = IngestKind::kRecords;
+    service_id = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kRequests.size());
+    if (service_id.find('/') != std::string_view::npos) {
+      return json_error(404, fmt::format("no such path: {}", path));
+    }
+  } else {
+    return json_error(404, fmt::format("no such path: {} (use POST /ingest/{{service_id}}/requests "
+                                       "or POST /ingest/logs)",
+                                       path));
+  }
+  if (request.method != "POST") {
+    HttpResponse r = json_error(405, fmt::format("{} takes POST, not {}", path, request.method));
+    r.headers.emplace_back("Allow", "POST");
+    return r;
+  }
+  if (kind == IngestKind::kRecords && ctx_.router.service(service_id) == nullptr) {
+    return json_error(404, fmt::format("unknown service \"{}\"", service_id));
+  }
+
+  std::unique_ptr<IngestSession> session = pool_->acquire();
+  if (!session) {
+    HttpResponse r = json_error(503, "the queues are full; retry later");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+  }
+  IngestOutcome outcome = ingest_body(*session, kind, service_id, request.body);
+  // Lines that do not fit now stay with the parked session and are queued by its retry timer:
+  // they are accepted, so the answer is still 202.
+  bool flushed = session->flush();
+  pool_->release(std::move(session), flushed);
+
+  ctx_.counters.messages.fetch_add(outcome.accepted + outcome.rejected, std::memory_order_relaxed);
+  ctx_.counters.rejected.fetch_add(outcome.rejected, std::memory_order_relaxed);
+  ctx_.counters.bytes.fetch_add(request.body.size(), std::memory_order_relaxed);
+  if (outcome.rejected > 0) {
+    log_->log("POST {}: rejected {} of {} lines; line {}: {}", path, outcome.rejected,
+              outcome.accepted + outcome.rejected, outcome.errors.front().line,
+              outcome.errors.front().reason);
+  }
+  return json_response(202, outcome_json(outcome));
+}
+
+}  // namespace sluice

@@ -1,0 +1,51 @@
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+
+#include "net/http_server.h"
+#include "sources/source.h"
+
+namespace sluice {
+
+class RateLimitedLog;
+namespace http_detail {
+struct SessionPool;
+}
+
+// HTTP ingest:
+//   POST /ingest/{service_id}/requests   NDJSON request records for that service
+//   POST /ingest/logs                    log statements, one a line (plain, or JSON strings)
+// answered 202 {"accepted":N,"rejected":M,"errors":[{"line":k,"reason":"..."}]}.
+// Unknown service or path: 404; another method: 405; body over the limit: 413.
+//
+// Backpressure (when_full = block): a request whose lines cannot all be pushed into a full
+// queue is still answered 202, because those lines are in sluice's hands: its session is
+// parked, holding them, and a timer retries the flush until they are queued. While any session
+// is parked, new requests are answered 503 with Retry-After: 1 before their body is looked at,
+// so nothing of theirs is accepted and a client's retry cannot duplicate lines. What is held
+// beyond the queue's bound is at most one request per ingest thread.
+class HttpSource final : public Source {
+ public:
+  // `ctx.config`, `ctx.router`, `ctx.counters` and `ctx.io` must outlive the source.
+  explicit HttpSource(const SourceContext& ctx);
+  ~HttpSource() override;
+
+  [[nodiscard]] Status start() override;
+  void stop() override;
+  [[nodiscard]] std::string describe() const override;
+
+  [[nodiscard]] uint16_t port() const { return server_ ? server_->port() : 0; }
+
+ private:
+  HttpResponse handle(HttpRequest& request);
+
+  SourceContext ctx_;
+  std::shared_ptr<http_detail::SessionPool> pool_;
+  std::unique_ptr<HttpServer> server_;
+  std::unique_ptr<RateLimitedLog> log_;
+  std::atomic<bool> stopped_{false};
+};
+
+}  // namespace sluice

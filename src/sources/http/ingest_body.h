@@ -1,0 +1,48 @@
+#pragma once
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "route/ingest_session.h"
+
+namespace sluice {
+
+// What one HTTP ingest body carries: request records for one service, or log statements.
+enum class IngestKind : uint8_t { kRecords, kLogStatements };
+
+struct IngestOutcome {
+  struct LineError {
+    size_t line = 0;  // 1-based, counting every line of the body, blank ones too
+    std::string reason;
+  };
+  size_t accepted = 0;
+  size_t rejected = 0;
+  std::vector<LineError> errors;  // the first kMaxReportedErrors rejections
+};
+
+// The answer stays small however bad the body is; `rejected` still counts every line.
+inline constexpr size_t kMaxReportedErrors = 100;
+
+// Submits each line of `body` (NDJSON, or plain text for log statements) to the session, and
+// says which were rejected and why. Blank lines are skipped; a trailing '\r' is dropped. For
+// kLogStatements a line that is a JSON string ("syslog svc ep :: msg", with JSON escapes) is
+// decoded first, so that an NDJSON body of strings works as well as plain lines.
+// The session is not flushed here.
+[[nodiscard]] IngestOutcome ingest_body(IngestSession& session, IngestKind kind,
+                                        std::string_view service_id, std::string_view body);
+
+// {"accepted":N,"rejected":M,"errors":[{"line":k,"reason":"..."}]}
+[[nodiscard]] std::string outcome_json(const IngestOutcome& outcome);
+
+// Appends `text` as the body of a JSON string (escaping quotes, backslashes and control
+// characters; other bytes are copied as they are).
+void append_json_escaped(std::string& out, std::string_view text);
+
+// Decodes a JSON string literal, quotes included, into UTF-8. False (with the reason in
+// `error`) when it is not one; unpaired surrogates are an error.
+[[nodiscard]] bool decode_json_string(std::string_view literal, std::string& out,
+                                      std::string& error);
+
+}  // namespace sluice

@@ -1,0 +1,224 @@
+#include <gtest/gtest.h>
+
+#include "config/config_loader.h"
+#include "sinks/file/config.h"
+#include "sinks/syslog/config.h"
+
+namespace sluice {
+namespace {
+
+constexpr std::string_view kIssueExample = R"toml(
+[api]
+listen = "127.0.0.1:8686"
+
+[[source]]
+type = "syslog"
+listen = "127.0.0.1:5140"
+protocol = "tcp"
+service = "svc1"
+payload = "auto"
+
+[[source]]
+type = "http"
+listen = "127.0.0.1:8080"
+
+[[service]]
+id = "svc1"
+name = "www"
+
+  [[service.condition]]
+  name = "errors_only"
+  statement = "resp.status >= 400"
+  type = "RESPONSE"
+
+  [[service.logging]]
+  type = "syslog"
+  name = "to_rsyslog"
+  address = "127.0.0.1"
+  port = 5514
+  message_type = "blank"
+  format = '%h "%r" %>s %b'
+
+  [[service.logging]]
+  type = "file"
+  name = "errors"
+  path = "/var/log/sluice/errors-%Y%m%d%H.log"
+  format = '{"host":"%{json.escape(req.http.host)}V","status":%>s}'
+  response_condition = "errors_only"
+)toml";
+
+TEST(ConfigLoader, LoadsTheIssueExample) {
+  auto c = load_config_string(kIssueExample, "sluice.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->api.listen.port, 8686);
+  ASSERT_EQ(c->sources.size(), 2u);
+  EXPECT_EQ(c->sources[0].transport, Transport::kTcp);
+  EXPECT_EQ(c->sources[0].service, "svc1");
+  EXPECT_EQ(c->sources[1].type, SourceType::kHttp);
+  const ServiceConfig* svc = c->service("svc1");
+  ASSERT_NE(svc, nullptr);
+  ASSERT_EQ(svc->endpoints.size(), 2u);
+  const auto& syslog = svc->endpoints[0];
+  EXPECT_EQ(syslog.message_type, MessageType::kBlank);
+  const auto& s = dynamic_cast<const SyslogSinkSettings&>(*syslog.settings);
+  EXPECT_EQ(s.address, "127.0.0.1");
+  EXPECT_EQ(s.port, 5514);
+  const auto& file = svc->endpoints[1];
+  EXPECT_EQ(file.response_condition, "errors_only");
+  EXPECT_EQ(dynamic_cast<const FileSinkSettings&>(*file.settings).path,
+            "/var/log/sluice/errors-%Y%m%d%H.log");
+  EXPECT_EQ(file.message_type, MessageType::kBlank);  // files default to blank
+}
+
+TEST(ConfigLoader, EmbeddedDefaultIsValid) {
+  auto c = load_config_string(default_config_text(), "<default>");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->sources.size(), 3u);
+  ASSERT_NE(c->service("default"), nullptr);
+  EXPECT_EQ(c->service("default")->endpoints[0].type, "stdout");
+}
+
+// Every error names where it is (line), the service, the endpoint and the field.
+TEST(ConfigLoader, ReportsEveryErrorWithServiceEndpointAndField) {
+  auto c = load_config_string(R"toml(
+[api]
+lisen = "x"
+
+[[source]]
+type = "syslog"
+listen = "127.0.0.1:5140"
+service = "svc2"
+
+[[service]]
+id = "svc1"
+  [[service.condition]]
+  name = "errors_only"
+  statement = "resp.status >= "
+
+  [[service.logging]]
+  type = "syslog"
+  name = "to_rsyslog"
+  address = "127.0.0.1"
+  port = 70000
+  message_type = "blanc"
+  format = '%h %{std.tolowerr(req.url)}V'
+
+  [[service.logging]]
+  type = "fiel"
+  name = "errors"
+  response_condition = "error_only"
+  formt = "x"
+)toml",
+                              "bad.toml");
+  ASSERT_FALSE(c.ok());
+  const std::string& m = c.error().message();
+  EXPECT_NE(m.find("bad.toml:3: [api] unknown field \"lisen\" (did you mean \"listen\"?)"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("service \"svc1\" condition \"errors_only\" field \"statement\": col 16: "
+                   "expected a value"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(
+      m.find("service \"svc1\" endpoint \"to_rsyslog\" field \"port\": 70000 is out of range"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(
+      m.find("endpoint \"to_rsyslog\" field \"message_type\": \"blanc\" is not one of classic, "
+             "loggly, logplex, blank (did you mean \"blank\"?)"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(
+      m.find("endpoint \"to_rsyslog\" field \"format\": col 6: unknown function std.tolowerr"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(m.find("endpoint \"errors\" field \"type\": \"fiel\" is not one of"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("(did you mean \"file\"?)"), std::string::npos) << m;
+  EXPECT_NE(m.find("endpoint \"errors\" unknown field \"formt\" (did you mean \"format\"?)"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(
+      m.find("source #1 field \"service\": no service with id \"svc2\" (did you mean \"svc1\"?)"),
+      std::string::npos)
+      << m;
+}
+
+TEST(ConfigLoader, SyntaxErrorNamesLineAndColumn) {
+  auto c = load_config_string("[api\nlisten = 1\n", "broken.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.error().message().rfind("broken.toml:1:", 0), 0u) << c.error().message();
+}
+
+TEST(ConfigLoader, ResponseConditionMustExistInTheSameService) {
+  auto c = load_config_string(R"toml(
+[[service]]
+id = "a"
+  [[service.condition]]
+  name = "c1"
+  statement = "true"
+[[service]]
+id = "b"
+  [[service.logging]]
+  type = "stdout"
+  name = "out"
+  response_condition = "c1"
+)toml",
+                              "x.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(
+      c.error().message().find("service \"b\" endpoint \"out\" field \"response_condition\": no "
+                               "condition named \"c1\" in this service"),
+      std::string::npos)
+      << c.error().message();
+}
+
+TEST(ConfigLoader, DuplicateNamesAndPortsAreErrors) {
+  auto c = load_config_string(R"toml(
+[[source]]
+type = "http"
+listen = "127.0.0.1:9000"
+[[source]]
+type = "syslog"
+listen = "127.0.0.1:9000"
+[[service]]
+id = "a"
+  [[service.logging]]
+  type = "stdout"
+  name = "out"
+  [[service.logging]]
+  type = "stderr"
+  name = "out"
+)toml",
+                              "x.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("endpoint \"out\": the name is used twice"),
+            std::string::npos);
+  EXPECT_NE(c.error().message().find("127.0.0.1:9000 is already used by another source"),
+            std::string::npos);
+}
+
+TEST(ConfigLoader, UnitsForSizesAndDurations) {
+  auto c = load_config_string(R"toml(
+shutdown_grace = "500ms"
+[[service]]
+id = "a"
+  [[service.logging]]
+  type = "file"
+  name = "f"
+  path = "/tmp/x.log"
+  period = "2s"
+  queue_max_bytes = "1MiB"
+  when_full = "drop_oldest"
+)toml",
+                              "x.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_DOUBLE_EQ(c->shutdown_grace_seconds, 0.5);
+  const auto& e = c->services[0].endpoints[0];
+  EXPECT_EQ(e.queue_max_bytes, 1024u * 1024);
+  EXPECT_EQ(e.when_full, WhenFull::kDropOldest);
+  EXPECT_DOUBLE_EQ(dynamic_cast<const FileSinkSettings&>(*e.settings).period_seconds, 2);
+}
+
+}  // namespace
+}  // namespace sluice

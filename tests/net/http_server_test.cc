@@ -1,0 +1,186 @@
+#include "net/http_server.h"
+
+#include <atomic>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/write.hpp>
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "http_test_client.h"
+
+namespace sluice {
+namespace {
+
+using testing::ClientResponse;
+using testing::HttpTestClient;
+
+class HttpServerTest : public ::testing::Test {
+ protected:
+  HttpServerTest() {
+    for (int i = 0; i < 2; ++i) threads_.emplace_back([this] { io_.run(); });
+  }
+  ~HttpServerTest() override {
+    server_.reset();
+    work_.reset();
+    io_.stop();
+    for (auto& t : threads_) t.join();
+  }
+
+  void start(uint64_t max_body = 1024) {
+    auto server = HttpServer::start(io_, {"127.0.0.1", 0}, max_body, [this](HttpRequest& r) {
+      ++calls_;
+      HttpResponse out;
+      out.status = r.target == "/missing" ? 404 : 200;
+      out.headers.emplace_back("X-Method", r.method);
+      std::string host;
+      for (auto& [k, v] : r.headers) {
+        if (k == "Host") host = v;
+      }
+      out.body = fmt::format("{} {} {} host={}", r.method, r.target, r.body.size(), host);
+      return out;
+    });
+    ASSERT_TRUE(server.ok()) << server.error().message();
+    server_ = std::move(*server);
+    ASSERT_NE(server_->port(), 0);
+  }
+
+  boost::asio::io_context io_;
+  boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
+      io_.get_executor()};
+  std::vector<std::thread> threads_;
+  std::unique_ptr<HttpServer> server_;
+  std::atomic<int> calls_{0};
+};
+
+TEST_F(HttpServerTest, KeepAliveServesSeveralRequests) {
+  start();
+  HttpTestClient client(server_->port());
+  for (int i = 0; i < 3; ++i) {
+    ClientResponse r = client.request("POST", fmt::format("/x?i={}", i), "abc");
+    EXPECT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.body, fmt::format("POST /x?i={} 3 host=127.0.0.1", i));
+    EXPECT_EQ(r.headers["x-method"], "POST");
+    EXPECT_EQ(r.headers["server"], "sluice");
+  }
+  ClientResponse missing = client.request("GET", "/missing");
+  EXPECT_EQ(missing.status, 404);
+  EXPECT_EQ(calls_.load(), 4);
+}
+
+TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
+  start();
+  HttpTestClient client(server_->port());
+  ClientResponse r = client.request("GET", "/", "", {{"Connection", "close"}});
+  EXPECT_EQ(r.status, 200);
+  EXPECT_TRUE(client.closed_by_server());
+}
+
+TEST_F(HttpServerTest, BodyOverTheLimitIs413) {
+  start(1024);
+  {
+    HttpTestClient client(server_->port());
+    ClientResponse r = client.request("POST", "/", std::string(1025, 'x'));
+    EXPECT_EQ(r.status, 413) << r.error;
+    EXPECT_EQ(r.headers["content-type"], "application/json");
+    EXPECT_NE(r.body.find("\"error\":\"the request body (1025 bytes) is larger than the limit of "
+                          "1024 bytes\""),
+              std::string::npos)
+        << r.body;
+    EXPECT_TRUE(client.closed_by_server());
+  }
+  {
+    // Chunked, so the size is only known while reading.
+    HttpTestClient client(server_->port());
+    std::string chunk(800, 'y');
+    ClientResponse r = client.raw(fmt::format(
+        "POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{}\r\n{:x}\r\n{}"
+        "\r\n0\r\n\r\n",
+        chunk.size(), chunk, chunk.size(), chunk));
+    EXPECT_EQ(r.status, 413) << r.error;
+  }
+  {
+    HttpTestClient client(server_->port());
+    EXPECT_EQ(client.request("POST", "/", std::string(1024, 'x')).status, 200);
+  }
+  EXPECT_EQ(calls_.load(), 1);
+}
+
+TEST_F(HttpServerTest, LargeBodyRefusedBeforeItIsSentCompletely) {
+  // The client sends 8 MiB; the server answers 413 from the header and reads the rest away, so
+  // the client sees the answer rather than a reset.
+  start(1024);
+  HttpTestClient client(server_->port());
+  ClientResponse r = client.request("POST", "/", std::string(8 << 20, 'z'));
+  EXPECT_EQ(r.status, 413) << r.error;
+}
+
+TEST_F(HttpServerTest, ExpectContinue) {
+  start();
+  HttpTestClient client(server_->port());
+  boost::asio::write(client.socket(),
+                     boost::asio::buffer(std::string("POST /e HTTP/1.1\r\nHost: h\r\nContent-Length: "
+                                                     "5\r\nExpect: 100-continue\r\n\r\n")));
+  ClientResponse cont = client.read_response();
+  EXPECT_EQ(cont.status, 100) << cont.error;
+  ClientResponse r = client.raw("hello");
+  EXPECT_EQ(r.status, 200) << r.error;
+  EXPECT_EQ(r.body, "POST /e 5 host=h");
+}
+
+TEST_F(HttpServerTest, MalformedRequestsAre400AndTheServerLivesOn) {
+  start();
+  for (std::string bad : {std::string("GARBAGE\r\n\r\n"), std::string("GET / HTTP/9.9\r\n\r\n"),
+                          std::string("GET / HTTP/1.1\r\nBad Header\r\n\r\n"),
+                          std::string("POST / HTTP/1.1\r\nContent-Length: x\r\n\r\n"),
+                          std::string("\0\0\0\r\n\r\n", 7)}) {
+    HttpTestClient client(server_->port());
+    ClientResponse r = client.raw(bad);
+    EXPECT_EQ(r.status, 400) << bad << " " << r.error;
+    EXPECT_NE(r.body.find("malformed request"), std::string::npos) << r.body;
+  }
+  HttpTestClient huge(server_->port());
+  ClientResponse r =
+      huge.raw("GET / HTTP/1.1\r\nX-Big: " + std::string(100 * 1024, 'h') + "\r\n\r\n");
+  EXPECT_EQ(r.status, 431) << r.error;
+  // A client that disconnects mid-request does no harm either.
+  {
+    HttpTestClient gone(server_->port());
+    boost::asio::write(gone.socket(), boost::asio::buffer(std::string("POST / HTTP/1.1\r\nCont")));
+  }
+  HttpTestClient client(server_->port());
+  EXPECT_EQ(client.request("GET", "/").status, 200);
+  EXPECT_EQ(calls_.load(), 1);
+}
+
+TEST_F(HttpServerTest, PortInUseNamesTheAddress) {
+  start();
+  auto second = HttpServer::start(io_, {"127.0.0.1", server_->port()}, 1024,
+                                  [](HttpRequest&) { return HttpResponse{}; });
+  ASSERT_FALSE(second.ok());
+  EXPECT_NE(second.error().message().find(fmt::format("127.0.0.1:{}", server_->port())),
+            std::string::npos)
+      << second.error().message();
+  EXPECT_NE(second.error().message().find("in use"), std::string::npos)
+      << second.error().message();
+  auto bad_host = HttpServer::start(io_, {"no-such-host.invalid", 0}, 1024,
+                                    [](HttpRequest&) { return HttpResponse{}; });
+  ASSERT_FALSE(bad_host.ok());
+  EXPECT_NE(bad_host.error().message().find("no-such-host.invalid"), std::string::npos);
+}
+
+TEST_F(HttpServerTest, StopClosesIdleConnections) {
+  start();
+  HttpTestClient client(server_->port());
+  EXPECT_EQ(client.request("GET", "/").status, 200);
+  server_->stop();
+  EXPECT_TRUE(client.closed_by_server());
+  HttpTestClient after(server_->port());
+  EXPECT_EQ(after.request("GET", "/").status, 0);
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,171 @@
+#include <gtest/gtest.h>
+
+#include "config/config_loader.h"
+#include "route/ingest_session.h"
+
+namespace sluice {
+namespace {
+
+class IngestSessionTest : public ::testing::Test {
+ protected:
+  void load(std::string_view toml) {
+    auto c = load_config_string(toml, "test.toml");
+    ASSERT_TRUE(c.ok()) << c.error().message();
+    config_ = std::move(*c);
+    auto r = Router::build(config_);
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    router_ = std::move(*r);
+  }
+
+  EndpointRuntime& endpoint(std::string_view service, std::string_view name) {
+    EndpointRuntime* e = router_->service(service)->endpoint(name);
+    EXPECT_NE(e, nullptr);
+    return *e;
+  }
+
+  std::vector<std::string> drain(EndpointRuntime& e) {
+    std::vector<std::string> out;
+    Lease lease;
+    while (e.queue->take(1000, 1 << 20, lease)) {
+      for (size_t i = 0; i < lease.lines.size(); ++i) out.emplace_back(lease.lines.line(i));
+      e.queue->ack(lease);
+    }
+    return out;
+  }
+
+  Config config_;
+  std::unique_ptr<Router> router_;
+};
+
+constexpr std::string_view kTwoEndpoints = R"toml(
+[[service]]
+id = "svc1"
+  [[service.condition]]
+  name = "errors_only"
+  statement = "resp.status >= 400"
+  [[service.logging]]
+  type = "stdout"
+  name = "all"
+  format = '%>s %{req.url}V'
+  [[service.logging]]
+  type = "stdout"
+  name = "errors"
+  format = 'E %>s'
+  response_condition = "errors_only"
+  [[service.logging]]
+  type = "stdout"
+  name = "manual"
+  placement = "none"
+  format = 'never rendered'
+)toml";
+
+TEST_F(IngestSessionTest, RecordFansOutToAutomaticEndpointsWhoseConditionHolds) {
+  load(kTwoEndpoints);
+  IngestSession s(*router_, "svc1", PayloadKind::kAuto);
+  ASSERT_TRUE(s.submit(R"({"resp.status":200,"req.url":"/ok"})").ok());
+  ASSERT_TRUE(s.submit(R"({"resp.status":503,"req.url":"/bad"})").ok());
+  EXPECT_TRUE(s.has_pending());
+  ASSERT_TRUE(s.flush());
+  EXPECT_FALSE(s.has_pending());
+  EXPECT_EQ(drain(endpoint("svc1", "all")), (std::vector<std::string>{"200 /ok", "503 /bad"}));
+  EXPECT_EQ(drain(endpoint("svc1", "errors")), (std::vector<std::string>{"E 503"}));
+  EXPECT_TRUE(drain(endpoint("svc1", "manual")).empty());  // placement none: no automatic line
+  EXPECT_EQ(endpoint("svc1", "all").counters.received.load(), 2u);
+}
+
+TEST_F(IngestSessionTest, LogStatementReachesPlacementNoneEndpointByExactName) {
+  load(kTwoEndpoints);
+  IngestSession s(*router_, "svc1", PayloadKind::kAuto);
+  ASSERT_TRUE(s.submit("syslog svc1 manual :: hello world").ok());
+  Status wrong_case = s.submit("syslog svc1 Manual :: lost");
+  ASSERT_FALSE(wrong_case.ok());
+  EXPECT_NE(wrong_case.error().message().find("has no endpoint \"Manual\""), std::string::npos);
+  Status no_service = s.submit("syslog nope x :: lost");
+  ASSERT_FALSE(no_service.ok());
+  ASSERT_TRUE(s.flush());
+  EXPECT_EQ(drain(endpoint("svc1", "manual")), (std::vector<std::string>{"hello world"}));
+  auto unknown = router_->unknown_counts();
+  EXPECT_EQ((unknown[{"svc1", "Manual"}]), 1u);
+  EXPECT_EQ((unknown[{"nope", "x"}]), 1u);
+}
+
+TEST_F(IngestSessionTest, RejectsWhatIsNeitherRecordNorStatementWithAReason) {
+  load(kTwoEndpoints);
+  IngestSession s(*router_, "svc1", PayloadKind::kAuto);
+  Status bad_json = s.submit(R"({"resp.status":)");
+  ASSERT_FALSE(bad_json.ok());
+  EXPECT_NE(bad_json.error().message().find("invalid JSON"), std::string::npos);
+  Status neither = s.submit("hello there");
+  ASSERT_FALSE(neither.ok());
+  EXPECT_NE(neither.error().message().find("neither a log statement"), std::string::npos);
+  IngestSession logs_only(*router_, "svc1", PayloadKind::kLog);
+  EXPECT_FALSE(logs_only.submit(R"({"resp.status":200})").ok());
+}
+
+TEST_F(IngestSessionTest, LineRulesCutAndCountPerEndpoint) {
+  load(R"toml(
+[[service]]
+id = "s"
+max_line_bytes = 1024
+  [[service.logging]]
+  type = "stdout"
+  name = "out"
+  format = '%{req.url}V'
+)toml");
+  IngestSession s(*router_, "s", PayloadKind::kAuto);
+  ASSERT_TRUE(s.submit(R"({"req.url":"/a\nb"})").ok());
+  ASSERT_TRUE(s.submit("{\"req.url\":\"" + std::string(2000, 'x') + "\"}").ok());
+  ASSERT_TRUE(s.submit("syslog s out :: first\nsecond").ok());
+  ASSERT_TRUE(s.flush());
+  auto lines = drain(endpoint("s", "out"));
+  ASSERT_EQ(lines.size(), 3u);
+  EXPECT_EQ(lines[0], "/a");
+  EXPECT_EQ(lines[1].size(), 1024u);
+  EXPECT_EQ(lines[2], "first");
+  EXPECT_EQ(endpoint("s", "out").counters.cut_at_newline.load(), 2u);
+  EXPECT_EQ(endpoint("s", "out").counters.truncated.load(), 1u);
+}
+
+TEST_F(IngestSessionTest, FullBlockingQueueKeepsLinesPendingUntilThereIsRoom) {
+  load(R"toml(
+[[service]]
+id = "s"
+  [[service.logging]]
+  type = "stdout"
+  name = "out"
+  format = '%{req.url}V'
+  queue_max_bytes = 65536
+)toml");
+  IngestSession s(*router_, "s", PayloadKind::kAuto);
+  std::string big(1000, 'x');
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(s.submit("{\"req.url\":\"" + big + "\"}").ok());
+  EXPECT_FALSE(s.flush());  // 100 KB does not fit in 64 KiB
+  EXPECT_TRUE(s.has_pending());
+  auto first = drain(endpoint("s", "out"));
+  EXPECT_EQ(first.size(), 65u);
+  EXPECT_TRUE(s.flush());
+  EXPECT_EQ(drain(endpoint("s", "out")).size(), 35u);
+  EXPECT_EQ(endpoint("s", "out").counters.dropped[size_t(DropReason::kQueueFull)].load(), 0u);
+}
+
+TEST_F(IngestSessionTest, DropNewestCountsDrops) {
+  load(R"toml(
+[[service]]
+id = "s"
+  [[service.logging]]
+  type = "stdout"
+  name = "out"
+  format = '%{req.url}V'
+  queue_max_bytes = 65536
+  when_full = "drop_newest"
+)toml");
+  IngestSession s(*router_, "s", PayloadKind::kAuto);
+  std::string big(1000, 'x');
+  for (int i = 0; i < 100; ++i) ASSERT_TRUE(s.submit("{\"req.url\":\"" + big + "\"}").ok());
+  EXPECT_TRUE(s.flush());
+  EXPECT_EQ(endpoint("s", "out").counters.received.load(), 65u);
+  EXPECT_EQ(endpoint("s", "out").counters.dropped[size_t(DropReason::kQueueFull)].load(), 35u);
+}
+
+}  // namespace
+}  // namespace sluice

@@ -1,0 +1,207 @@
+#include "sources/http/http_source.h"
+
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "../net/http_test_client.h"
+#include "source_harness.h"
+
+namespace sluice {
+namespace {
+
+using testing::ClientResponse;
+using testing::HttpTestClient;
+using testing::SourceHarness;
+
+constexpr std::string_view kConfig = R"toml(
+[[service]]
+id = "svc1"
+  [[service.logging]]
+  type = "file"
+  name = "requests"
+  path = "/dev/null"
+  format = '%m %U %>s'
+  [[service.logging]]
+  type = "file"
+  name = "logs"
+  path = "/dev/null"
+  placement = "none"
+
+[[service]]
+id = "svc2"
+  [[service.logging]]
+  type = "file"
+  name = "only"
+  path = "/dev/null"
+  format = '%{req.url}V'
+)toml";
+
+SourceConfig http_config(uint64_t max_body = 1 << 20) {
+  SourceConfig c;
+  c.type = SourceType::kHttp;
+  c.listen = {"127.0.0.1", 0};
+  c.max_body_bytes = max_body;
+  return c;
+}
+
+class HttpSourceTest : public ::testing::Test {
+ protected:
+  void start(std::string_view toml = kConfig, uint64_t max_body = 1 << 20) {
+    harness_ = std::make_unique<SourceHarness>(toml);
+    ASSERT_TRUE(harness_->ok());
+    config_ = http_config(max_body);
+    source_ = std::make_unique<HttpSource>(harness_->context(config_));
+    Status s = source_->start();
+    ASSERT_TRUE(s.ok()) << s.error().message();
+  }
+  void TearDown() override { source_.reset(); }
+
+  SourceConfig config_;
+  std::unique_ptr<SourceHarness> harness_;
+  std::unique_ptr<HttpSource> source_;
+};
+
+TEST_F(HttpSourceTest, RecordsForAService) {
+  start();
+  EXPECT_EQ(source_->describe(), fmt::format("http 127.0.0.1:{}", source_->port()));
+  HttpTestClient client(source_->port());
+  std::string body =
+      R"({"req.method":"GET","req.url":"/a?x=1","resp.status":200})"
+      "\n"
+      R"({"req.method":"POST","req.url":"/b","resp.status":503})"
+      "\r\n"
+      "\n"
+      R"({"req.method":"GET","req.url":"/c","resp.status":)"
+      "\n";
+  ClientResponse r = client.request("POST", "/ingest/svc1/requests", body);
+  EXPECT_EQ(r.status, 202) << r.error << r.body;
+  EXPECT_EQ(r.headers["content-type"], "application/json");
+  EXPECT_EQ(r.body.substr(0, 50), R"({"accepted":2,"rejected":1,"errors":[{"line":4,"re)")
+      << r.body;
+  EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc1", "requests"), 2),
+            (std::vector<std::string>{"GET /a 200", "POST /b 503"}));
+  EXPECT_EQ(harness_->counters().messages.load(), 3u);
+  EXPECT_EQ(harness_->counters().rejected.load(), 1u);
+  EXPECT_EQ(harness_->counters().bytes.load(), body.size());
+
+  // The service in the path decides; the other service's endpoints see nothing of svc1.
+  r = client.request("POST", "/ingest/svc2/requests?ignored=1", R"({"req.url":"/two"})");
+  EXPECT_EQ(r.body, "{\"accepted\":1,\"rejected\":0,\"errors\":[]}\n");
+  EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc2", "only"), 1),
+            std::vector<std::string>{"/two"});
+  EXPECT_TRUE(SourceHarness::take_all(harness_->endpoint("svc1", "requests")).empty());
+}
+
+TEST_F(HttpSourceTest, LogStatementsPlainAndJsonStrings) {
+  start();
+  HttpTestClient client(source_->port());
+  std::string body =
+      "syslog svc1 logs :: plain line\n"
+      R"("syslog svc1 logs :: json \"quoted\" \u00e9")"
+      "\n"
+      "syslog svc1 nope :: unknown endpoint\n"
+      R"("syslog svc1 logs :: bad \x")"
+      "\n"
+      "not a statement";
+  ClientResponse r = client.request("POST", "/ingest/logs", body);
+  EXPECT_EQ(r.status, 202) << r.error;
+  EXPECT_NE(r.body.find(R"("accepted":2,"rejected":3)"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"({"line":3,"reason":"dropped: service \"svc1\" has no endpoint \"nope\")"),
+            std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find(R"({"line":4,"reason":"unknown escape '\\x')"), std::string::npos)
+      << r.body;
+  EXPECT_NE(r.body.find(R"({"line":5,"reason":"not a log statement)"), std::string::npos)
+      << r.body;
+  EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc1", "logs"), 2),
+            (std::vector<std::string>{"plain line", "json \"quoted\" \xC3\xA9"}));
+}
+
+TEST_F(HttpSourceTest, ErrorsListIsCapped) {
+  start();
+  HttpTestClient client(source_->port());
+  std::string body;
+  for (int i = 0; i < 500; ++i) body += "{bad\n";
+  body += R"({"req.url":"/ok"})";
+  ClientResponse r = client.request("POST", "/ingest/svc1/requests", body);
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(r.body.substr(0, 39), R"({"accepted":1,"rejected":500,"errors":[)");
+  size_t reported = 0;
+  for (size_t pos = 0; (pos = r.body.find("\"line\":", pos)) != std::string::npos; ++pos) {
+    ++reported;
+  }
+  EXPECT_EQ(reported, 100u);
+}
+
+TEST_F(HttpSourceTest, PathsMethodsAndServices) {
+  start(kConfig, 4096);
+  HttpTestClient client(source_->port());
+  ClientResponse r = client.request("POST", "/ingest/nosuch/requests", "{}");
+  EXPECT_EQ(r.status, 404);
+  EXPECT_EQ(r.body, "{\"error\":\"unknown service \\\"nosuch\\\"\"}\n");
+  for (std::string path : {"/", "/ingest", "/ingest/svc1", "/ingest/svc1/records",
+                           "/ingest//requests", "/ingest/a/b/requests", "/ingest/logs/x"}) {
+    r = client.request("POST", path, "x");
+    EXPECT_EQ(r.status, 404) << path;
+    EXPECT_NE(r.body.find("no such path"), std::string::npos) << r.body;
+  }
+  r = client.request("GET", "/ingest/logs");
+  EXPECT_EQ(r.status, 405);
+  EXPECT_EQ(r.headers["allow"], "POST");
+  r = client.request("PUT", "/ingest/svc1/requests", "{}");
+  EXPECT_EQ(r.status, 405);
+
+  HttpTestClient big(source_->port());
+  r = big.request("POST", "/ingest/logs", std::string(5000, 'x'));
+  EXPECT_EQ(r.status, 413);
+  EXPECT_NE(r.body.find("larger than the limit of 4096 bytes"), std::string::npos) << r.body;
+  EXPECT_EQ(harness_->counters().messages.load(), 0u);
+}
+
+// when_full = block: a request whose lines do not all fit is accepted (the lines wait with the
+// source), later requests get 503 + Retry-After until the queue has room, and nothing accepted
+// is lost.
+TEST_F(HttpSourceTest, FullQueueAnswers503AndLosesNothing) {
+  start(R"toml(
+[[service]]
+id = "svc1"
+  [[service.logging]]
+  type = "file"
+  name = "logs"
+  path = "/dev/null"
+  queue_max_bytes = 65536
+)toml",
+        16 << 20);
+  EndpointRuntime& logs = harness_->endpoint("svc1", "logs");
+  HttpTestClient client(source_->port());
+  std::string body;
+  constexpr int kLines = 2000;  // ~200 KB: three times the queue
+  for (int i = 0; i < kLines; ++i) body += fmt::format("syslog svc1 logs :: {:05} {}\n", i, std::string(80, 'q'));
+  ClientResponse first = client.request("POST", "/ingest/logs", body);
+  EXPECT_EQ(first.status, 202);
+  EXPECT_EQ(first.body, fmt::format("{{\"accepted\":{},\"rejected\":0,\"errors\":[]}}\n", kLines));
+
+  ClientResponse refused = client.request("POST", "/ingest/logs", "syslog svc1 logs :: later\n");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.headers["retry-after"], "1");
+  EXPECT_NE(refused.body.find("queues are full"), std::string::npos);
+
+  // Drain like a sink: the held lines follow, in order, then new requests are taken again.
+  auto lines = SourceHarness::wait_lines(logs, kLines, std::chrono::milliseconds(10000));
+  ASSERT_EQ(lines.size(), size_t(kLines));
+  for (int i = 0; i < kLines; i += 111) {
+    EXPECT_EQ(lines[size_t(i)], fmt::format("{:05} {}", i, std::string(80, 'q')));
+  }
+  ClientResponse again;
+  ASSERT_TRUE(SourceHarness::eventually([&] {
+    again = client.request("POST", "/ingest/logs", "syslog svc1 logs :: later\n");
+    return again.status == 202;
+  }));
+  EXPECT_EQ(SourceHarness::wait_lines(logs, 1), std::vector<std::string>{"later"});
+}
+
+}  // namespace
+}  // namespace sluice
