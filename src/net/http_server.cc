@@ -4,13 +4,13 @@
 #include <chrono>
 #include <optional>
 
+#include <fmt/format.h>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <fmt/format.h>
 
 #include "net/connection_set.h"
 #include "net/listen_address.h"
@@ -40,9 +40,15 @@ std::string json_error(std::string_view message) {
   std::string out = "{\"error\":\"";
   for (char c : message) {
     switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
       default:
         if (static_cast<unsigned char>(c) < 0x20) {
           out += fmt::format("\\u{:04x}", int(c));
@@ -107,7 +113,9 @@ struct ServerState {
   ConnectionSet<Session> sessions;
 };
 
-Session::~Session() { state_->sessions.remove(this); }
+Session::~Session() {
+  state_->sessions.remove(this);
+}
 
 void Session::start() {
   if (!state_->sessions.add(shared_from_this())) return;
@@ -120,8 +128,9 @@ void Session::read_header() {
   parser_->body_limit(state_->max_body_bytes);
   parser_->header_limit(kHeaderLimit);
   stream_.expires_after(kIdleTimeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
+  http::async_read_header(
+      stream_, buffer_, *parser_,
+      [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
 }
 
 void Session::on_header(error_code ec) {
@@ -174,9 +183,9 @@ void Session::on_header(error_code ec) {
 
 void Session::on_body(error_code ec) {
   if (ec == http::error::body_limit) {
-    return answer_error(
-        http::status::payload_too_large,
-        fmt::format("the request body is larger than the limit of {} bytes", state_->max_body_bytes));
+    return answer_error(http::status::payload_too_large,
+                        fmt::format("the request body is larger than the limit of {} bytes",
+                                    state_->max_body_bytes));
   }
   if (ec == beast::error::timeout || closing_) return close();
   if (is_parse_error(ec) && ec != http::error::end_of_stream &&
@@ -247,7 +256,9 @@ void Session::linger() {
 class Listener : public std::enable_shared_from_this<Listener> {
  public:
   Listener(asio::io_context& io, std::shared_ptr<ServerState> state)
-      : io_(io), acceptor_(asio::make_strand(io)), retry_(acceptor_.get_executor()),
+      : io_(io),
+        acceptor_(asio::make_strand(io)),
+        retry_(acceptor_.get_executor()),
         state_(std::move(state)) {}
 
   Status open(const ListenAddress& listen) {
@@ -260,7 +271,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
                                ec.message()));
     };
     if (acceptor_.open(endpoint.protocol(), ec)) return fail("socket");
-    if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec)) return fail("SO_REUSEADDR");
+    if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec))
+      return fail("SO_REUSEADDR");
     if (acceptor_.bind(endpoint, ec)) return fail("bind");
     if (acceptor_.listen(asio::socket_base::max_listen_connections, ec)) return fail("listen");
     port_ = acceptor_.local_endpoint(ec).port();

@@ -1,8 +1,8 @@
 #include "net/listen_address.h"
 
+#include <fmt/format.h>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <fmt/format.h>
 
 namespace sluice {
 

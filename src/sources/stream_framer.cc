@@ -7,7 +7,9 @@
 namespace sluice {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 // RFC 6587 MSG-LEN: NONZERO-DIGIT *DIGIT. Nine digits are far beyond any frame we keep and
 // still fit easily in 64 bits.
@@ -130,8 +132,8 @@ bool StreamFramer::last(std::string_view& frame, FrameKind& kind) {
   if (d.empty()) return false;
   if (mode_ == Mode::kOctetCounting) {
     if (skip_ > 0) return false;  // the end of a frame that was already cut and delivered
-    error_ = fmt::format("the stream ended inside an octet-counted frame ({} bytes buffered)",
-                         d.size());
+    error_ =
+        fmt::format("the stream ended inside an octet-counted frame ({} bytes buffered)", d.size());
     frame = error_;
     kind = FrameKind::kError;
     return true;

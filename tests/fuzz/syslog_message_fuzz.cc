@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   using namespace sluice;
   std::string_view frame(reinterpret_cast<const char*>(data), size);
   SyslogMessage m = parse_syslog_message(frame);
-  for (std::string_view part : {m.timestamp, m.hostname, m.app_name, m.procid, m.msgid,
-                                m.structured_data, m.payload}) {
+  for (std::string_view part :
+       {m.timestamp, m.hostname, m.app_name, m.procid, m.msgid, m.structured_data, m.payload}) {
     if (!inside(part, frame)) __builtin_trap();
   }
   if (m.format == SyslogMessage::Format::kNone && (m.payload != frame || m.pri != -1)) {

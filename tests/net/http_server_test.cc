@@ -5,10 +5,10 @@
 #include <thread>
 #include <vector>
 
-#include <boost/asio/executor_work_guard.hpp>
-#include <boost/asio/write.hpp>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/write.hpp>
 
 #include "http_test_client.h"
 
@@ -121,9 +121,9 @@ TEST_F(HttpServerTest, LargeBodyRefusedBeforeItIsSentCompletely) {
 TEST_F(HttpServerTest, ExpectContinue) {
   start();
   HttpTestClient client(server_->port());
-  boost::asio::write(client.socket(),
-                     boost::asio::buffer(std::string("POST /e HTTP/1.1\r\nHost: h\r\nContent-Length: "
-                                                     "5\r\nExpect: 100-continue\r\n\r\n")));
+  boost::asio::write(client.socket(), boost::asio::buffer(std::string(
+                                          "POST /e HTTP/1.1\r\nHost: h\r\nContent-Length: "
+                                          "5\r\nExpect: 100-continue\r\n\r\n")));
   ClientResponse cont = client.read_response();
   EXPECT_EQ(cont.status, 100) << cont.error;
   ClientResponse r = client.raw("hello");
@@ -164,8 +164,7 @@ TEST_F(HttpServerTest, PortInUseNamesTheAddress) {
   EXPECT_NE(second.error().message().find(fmt::format("127.0.0.1:{}", server_->port())),
             std::string::npos)
       << second.error().message();
-  EXPECT_NE(second.error().message().find("in use"), std::string::npos)
-      << second.error().message();
+  EXPECT_NE(second.error().message().find("in use"), std::string::npos) << second.error().message();
   auto bad_host = HttpServer::start(io_, {"no-such-host.invalid", 0}, 1024,
                                     [](HttpRequest&) { return HttpResponse{}; });
   ASSERT_FALSE(bad_host.ok());

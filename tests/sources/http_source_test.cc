@@ -68,14 +68,13 @@ TEST_F(HttpSourceTest, RecordsForAService) {
   start();
   EXPECT_EQ(source_->describe(), fmt::format("http 127.0.0.1:{}", source_->port()));
   HttpTestClient client(source_->port());
-  std::string body =
-      R"({"req.method":"GET","req.url":"/a?x=1","resp.status":200})"
-      "\n"
-      R"({"req.method":"POST","req.url":"/b","resp.status":503})"
-      "\r\n"
-      "\n"
-      R"({"req.method":"GET","req.url":"/c","resp.status":)"
-      "\n";
+  std::string body = R"({"req.method":"GET","req.url":"/a?x=1","resp.status":200})"
+                     "\n"
+                     R"({"req.method":"POST","req.url":"/b","resp.status":503})"
+                     "\r\n"
+                     "\n"
+                     R"({"req.method":"GET","req.url":"/c","resp.status":)"
+                     "\n";
   ClientResponse r = client.request("POST", "/ingest/svc1/requests", body);
   EXPECT_EQ(r.status, 202) << r.error << r.body;
   EXPECT_EQ(r.headers["content-type"], "application/json");
@@ -109,13 +108,13 @@ TEST_F(HttpSourceTest, LogStatementsPlainAndJsonStrings) {
   ClientResponse r = client.request("POST", "/ingest/logs", body);
   EXPECT_EQ(r.status, 202) << r.error;
   EXPECT_NE(r.body.find(R"("accepted":2,"rejected":3)"), std::string::npos) << r.body;
-  EXPECT_NE(r.body.find(R"({"line":3,"reason":"dropped: service \"svc1\" has no endpoint \"nope\")"),
-            std::string::npos)
+  EXPECT_NE(
+      r.body.find(R"({"line":3,"reason":"dropped: service \"svc1\" has no endpoint \"nope\")"),
+      std::string::npos)
       << r.body;
   EXPECT_NE(r.body.find(R"({"line":4,"reason":"unknown escape '\\x')"), std::string::npos)
       << r.body;
-  EXPECT_NE(r.body.find(R"({"line":5,"reason":"not a log statement)"), std::string::npos)
-      << r.body;
+  EXPECT_NE(r.body.find(R"({"line":5,"reason":"not a log statement)"), std::string::npos) << r.body;
   EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc1", "logs"), 2),
             (std::vector<std::string>{"plain line", "json \"quoted\" \xC3\xA9"}));
 }
@@ -179,7 +178,8 @@ id = "svc1"
   HttpTestClient client(source_->port());
   std::string body;
   constexpr int kLines = 2000;  // ~200 KB: three times the queue
-  for (int i = 0; i < kLines; ++i) body += fmt::format("syslog svc1 logs :: {:05} {}\n", i, std::string(80, 'q'));
+  for (int i = 0; i < kLines; ++i)
+    body += fmt::format("syslog svc1 logs :: {:05} {}\n", i, std::string(80, 'q'));
   ClientResponse first = client.request("POST", "/ingest/logs", body);
   EXPECT_EQ(first.status, 202);
   EXPECT_EQ(first.body, fmt::format("{{\"accepted\":{},\"rejected\":0,\"errors\":[]}}\n", kLines));

@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
+#include <gtest/gtest.h>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
-#include <gtest/gtest.h>
 
 #include "config/config_loader.h"
 #include "route/router.h"
@@ -75,9 +75,9 @@ class SourceHarness {
 
   // Takes lines until `count` have arrived or `timeout` passes, then checks briefly for more,
   // so that a test of exact counts sees extra lines too.
-  static std::vector<std::string> wait_lines(EndpointRuntime& e, size_t count,
-                                             std::chrono::milliseconds timeout =
-                                                 std::chrono::milliseconds(5000)) {
+  static std::vector<std::string> wait_lines(
+      EndpointRuntime& e, size_t count,
+      std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
     std::vector<std::string> out;
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (out.size() < count && std::chrono::steady_clock::now() < deadline) {
@@ -90,8 +90,8 @@ class SourceHarness {
   }
 
   template <typename Pred>
-  static bool eventually(Pred pred, std::chrono::milliseconds timeout =
-                                        std::chrono::milliseconds(5000)) {
+  static bool eventually(Pred pred,
+                         std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (!pred()) {
       if (std::chrono::steady_clock::now() >= deadline) return false;

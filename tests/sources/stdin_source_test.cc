@@ -78,8 +78,7 @@ TEST(StdinSource, PayloadKindIsForced) {
   ::close(p[1]);
   ASSERT_TRUE(SourceHarness::eventually([&] { return source.finished(); }));
   EXPECT_EQ(h.counters().rejected.load(), 1u);  // a record where only statements are allowed
-  EXPECT_EQ(SourceHarness::take_all(h.endpoint("svc1", "logs")),
-            std::vector<std::string>{"ok"});
+  EXPECT_EQ(SourceHarness::take_all(h.endpoint("svc1", "logs")), std::vector<std::string>{"ok"});
   ::close(p[0]);
 }
 

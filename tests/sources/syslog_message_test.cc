@@ -199,8 +199,8 @@ TEST(SyslogMessage, Rfc5424WithoutMessage) {
 }
 
 TEST(SyslogMessage, Rfc5424SeveralSdElementsWithEscapes) {
-  SyslogMessage m = parse_syslog_message(
-      R"(<34>1 - h a p m [a@1 x="q\"]u\\"][b@2 y="]"] {"req.url":"/"})");
+  SyslogMessage m =
+      parse_syslog_message(R"(<34>1 - h a p m [a@1 x="q\"]u\\"][b@2 y="]"] {"req.url":"/"})");
   EXPECT_EQ(m.structured_data, R"([a@1 x="q\"]u\\"][b@2 y="]"])");
   EXPECT_EQ(m.payload, R"({"req.url":"/"})");
 }

@@ -9,13 +9,13 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/write.hpp>
-#include <fmt/format.h>
-#include <gtest/gtest.h>
 
 #include "source_harness.h"
 #include "tls_test_cert.h"
@@ -71,8 +71,7 @@ void send_udp(uint16_t port, const std::vector<std::string>& datagrams) {
   }
 }
 
-constexpr std::string_view kRecord =
-    R"({"req.method":"GET","req.url":"/a?b=1","resp.status":200})";
+constexpr std::string_view kRecord = R"({"req.method":"GET","req.url":"/a?b=1","resp.status":200})";
 
 // What every transport is sent, in its own framing: a 3164 record, a bare log statement, a 5424
 // log statement, and a line that is neither.
@@ -274,7 +273,8 @@ TEST(SyslogSource, StopFlushesWhatWasRead) {
   tcp::socket client(io);
   client.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), source->port()));
   // The last line is unterminated: it is still a line when the connection is closed by stop().
-  asio::write(client, asio::buffer(std::string("syslog svc1 logs :: one\nsyslog svc1 logs :: two")));
+  asio::write(client,
+              asio::buffer(std::string("syslog svc1 logs :: one\nsyslog svc1 logs :: two")));
   ASSERT_TRUE(SourceHarness::eventually([&] { return h.counters().messages.load() == 1; }));
   source->stop();
   EXPECT_EQ(SourceHarness::take_all(h.endpoint("svc1", "logs")),

@@ -5,10 +5,10 @@
 #include <thread>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <fmt/format.h>
 
 #include "route/ingest_session.h"
 #include "sources/http/ingest_body.h"
@@ -110,9 +110,12 @@ using namespace http_detail;
 HttpSource::HttpSource(const SourceContext& ctx)
     : ctx_(ctx),
       pool_(std::make_shared<SessionPool>(ctx.io, ctx.router)),
-      log_(std::make_unique<RateLimitedLog>("sluice: source http " + ctx.config.listen.to_string())) {}
+      log_(std::make_unique<RateLimitedLog>("sluice: source http " +
+                                            ctx.config.listen.to_string())) {}
 
-HttpSource::~HttpSource() { stop(); }
+HttpSource::~HttpSource() {
+  stop();
+}
 
 Status HttpSource::start() {
   auto server = HttpServer::start(ctx_.io, ctx_.config.listen, ctx_.config.max_body_bytes,
@@ -158,7 +161,8 @@ HttpResponse HttpSource::handle(HttpRequest& request) {
   constexpr std::string_view kPrefix = "/ingest/", kRequests = "/requests";
   if (path == "/ingest/logs") {
     kind = IngestKind::kLogStatements;
-  } else if (path.substr(0, kPrefix.size()) == kPrefix && path.size() > kPrefix.size() + kRequests.size() &&
+  } else if (path.substr(0, kPrefix.size()) == kPrefix &&
+             path.size() > kPrefix.size() + kRequests.size() &&
              path.substr(path.size() - kRequests.size()) == kRequests) {
     kind = IngestKind::kRecords;
     service_id = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kRequests.size());

@@ -53,7 +53,8 @@ void StdinSource::stop() {
 }
 
 std::string StdinSource::describe() const {
-  return ctx_.config.service.empty() ? "stdin" : fmt::format("stdin (service \"{}\")", ctx_.config.service);
+  return ctx_.config.service.empty() ? "stdin"
+                                     : fmt::format("stdin (service \"{}\")", ctx_.config.service);
 }
 
 bool StdinSource::wait_for_stop(int ms) {
@@ -85,7 +86,7 @@ void StdinSource::run() {
     ++line_number;
     ctx_.counters.messages.fetch_add(1, std::memory_order_relaxed);
     Status st = kind == StreamFramer::FrameKind::kError ? Status(Error(std::string(frame)))
-                                                         : session.submit(frame);
+                                                        : session.submit(frame);
     if (!st) {
       ctx_.counters.rejected.fetch_add(1, std::memory_order_relaxed);
       log_->log("line {}: rejected: {}", line_number, st.error().message());

@@ -7,7 +7,9 @@
 namespace sluice {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 bool is_alnum(char c) {
   return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
@@ -44,7 +46,9 @@ class Cursor {
     pos_ = end;
     return w;
   }
-  [[nodiscard]] std::string_view rest() const { return s_.substr(pos_ < s_.size() ? pos_ : s_.size()); }
+  [[nodiscard]] std::string_view rest() const {
+    return s_.substr(pos_ < s_.size() ? pos_ : s_.size());
+  }
   [[nodiscard]] std::string_view slice(size_t from, size_t to) const {
     return s_.substr(from, to - from);
   }
@@ -109,7 +113,9 @@ bool iso_timestamp(Cursor& c) {
 }
 
 // The word ended where it should: at a space or at the end of the frame.
-bool at_word_end(const Cursor& c) { return c.done() || c.peek() == ' '; }
+bool at_word_end(const Cursor& c) {
+  return c.done() || c.peek() == ' ';
+}
 
 bool is_tag_char(char c) {
   return is_alnum(c) || c == '-' || c == '_' || c == '.' || c == '/' || c == '@';

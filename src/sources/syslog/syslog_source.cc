@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <vector>
 
+#include <fmt/format.h>
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -18,7 +19,6 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
-#include <fmt/format.h>
 
 #include "net/connection_set.h"
 #include "net/listen_address.h"
@@ -177,20 +177,19 @@ class StreamConnection final : public Connection,
       timer_.async_wait([self = this->shared_from_this()](error_code ec) {
         if (!ec && !self->handshake_done_) self->close_socket();
       });
-      stream_.async_handshake(ssl::stream_base::server,
-                              [self = this->shared_from_this()](error_code ec) {
-                                self->handshake_done_ = true;
-                                self->timer_.cancel();
-                                if (ec) {
-                                  if (!self->closing_) {
-                                    self->shared_->log.log("TLS handshake with {} failed: {}",
-                                                           self->peer_, ec.message());
-                                  }
-                                  self->close_socket();
-                                  return;
-                                }
-                                self->read();
-                              });
+      stream_.async_handshake(ssl::stream_base::server, [self = this->shared_from_this()](
+                                                            error_code ec) {
+        self->handshake_done_ = true;
+        self->timer_.cancel();
+        if (ec) {
+          if (!self->closing_) {
+            self->shared_->log.log("TLS handshake with {} failed: {}", self->peer_, ec.message());
+          }
+          self->close_socket();
+          return;
+        }
+        self->read();
+      });
     } else {
       read();
     }
@@ -199,10 +198,9 @@ class StreamConnection final : public Connection,
   void read() {
     if (closing_) return finish();
     char* space = framer_.prepare(kReadChunk);
-    stream_.async_read_some(asio::buffer(space, framer_.writable()),
-                            [self = this->shared_from_this()](error_code ec, size_t n) {
-                              self->on_read(ec, n);
-                            });
+    stream_.async_read_some(
+        asio::buffer(space, framer_.writable()),
+        [self = this->shared_from_this()](error_code ec, size_t n) { self->on_read(ec, n); });
   }
 
   void on_read(error_code ec, size_t n) {
@@ -277,8 +275,8 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   Status open(const tcp::endpoint& endpoint) {
     error_code ec;
     auto fail = [&](std::string_view what) {
-      return Error(fmt::format("source {}: cannot listen: {}: {}", shared_->name, what,
-                               ec.message()));
+      return Error(
+          fmt::format("source {}: cannot listen: {}: {}", shared_->name, what, ec.message()));
     };
     if (acceptor_.open(endpoint.protocol(), ec)) return fail("socket");
     if (acceptor_.set_option(asio::socket_base::reuse_address(true), ec)) {
@@ -357,8 +355,8 @@ class UdpReceiver final : public Connection, public std::enable_shared_from_this
   Status open(const udp::endpoint& endpoint) {
     error_code ec;
     auto fail = [&](std::string_view what) {
-      return Error(fmt::format("source {}: cannot listen: {}: {}", shared_->name, what,
-                               ec.message()));
+      return Error(
+          fmt::format("source {}: cannot listen: {}: {}", shared_->name, what, ec.message()));
     };
     if (socket_.open(endpoint.protocol(), ec)) return fail("socket");
     if (socket_.bind(endpoint, ec)) return fail("bind");
@@ -505,22 +503,22 @@ const char* transport_name(Transport t) {
 
 Result<std::shared_ptr<ssl::context>> load_tls(const SourceConfig& config,
                                                const std::string& name) {
-  for (const auto& [field, path] : {std::pair{"tls_cert", &config.tls_cert},
-                                    std::pair{"tls_key", &config.tls_key}}) {
+  for (const auto& [field, path] :
+       {std::pair{"tls_cert", &config.tls_cert}, std::pair{"tls_key", &config.tls_key}}) {
     if (::access(path->c_str(), R_OK) != 0) {
-      return Error(fmt::format("source {}: {} \"{}\": {}", name, field, *path,
-                               std::strerror(errno)));
+      return Error(
+          fmt::format("source {}: {} \"{}\": {}", name, field, *path, std::strerror(errno)));
     }
   }
   auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
   error_code ec;
   tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 |
-                       ssl::context::no_tlsv1_1 | ssl::context::single_dh_use,
+                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                       ssl::context::single_dh_use,
                    ec);
   if (tls->use_certificate_chain_file(config.tls_cert, ec)) {
-    return Error(fmt::format("source {}: tls_cert \"{}\" is not a PEM certificate chain: {}",
-                             name, config.tls_cert, ec.message()));
+    return Error(fmt::format("source {}: tls_cert \"{}\" is not a PEM certificate chain: {}", name,
+                             config.tls_cert, ec.message()));
   }
   if (tls->use_private_key_file(config.tls_key, ssl::context::pem, ec)) {
     return Error(fmt::format("source {}: tls_key \"{}\" is not a PEM private key: {}", name,
@@ -543,11 +541,14 @@ SyslogSource::SyslogSource(const SourceContext& ctx)
           ctx, fmt::format("syslog {} {}", transport_name(ctx.config.transport),
                            ctx.config.listen.to_string()))) {}
 
-SyslogSource::~SyslogSource() { stop(); }
+SyslogSource::~SyslogSource() {
+  stop();
+}
 
 Status SyslogSource::start() {
   auto address = resolve_listen_host(ctx_.config.listen);
-  if (!address) return Error(fmt::format("source {}: {}", shared_->name, address.error().message()));
+  if (!address)
+    return Error(fmt::format("source {}: {}", shared_->name, address.error().message()));
   if (ctx_.config.transport == Transport::kTls) {
     auto tls = load_tls(ctx_.config, shared_->name);
     if (!tls) return tls.error();
@@ -597,8 +598,12 @@ void SyslogSource::stop() {
   }
 }
 
-std::string SyslogSource::describe() const { return shared_->name; }
+std::string SyslogSource::describe() const {
+  return shared_->name;
+}
 
-uint64_t SyslogSource::kernel_drops() const { return shared_->kernel_drops.load(); }
+uint64_t SyslogSource::kernel_drops() const {
+  return shared_->kernel_drops.load();
+}
 
 }  // namespace sluice
