@@ -171,7 +171,8 @@ void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index, Confi
     e.type = *type;
     const SinkType* sink_type = find_sink_type(e.type);
     e.settings = sink_type->parse(r);
-    std::string_view m = message_type ? std::string_view(*message_type) : sink_type->default_message_type;
+    std::string_view m =
+        message_type ? std::string_view(*message_type) : sink_type->default_message_type;
     e.message_type = m == "classic"   ? MessageType::kClassic
                      : m == "loggly"  ? MessageType::kLoggly
                      : m == "logplex" ? MessageType::kLogplex
