@@ -287,6 +287,9 @@ def main():
                     if "rejected" in l and not l.startswith("#") and not l.rstrip().endswith(" 0")]
         if rejected:
             failures.append("sluice rejected messages: %s" % rejected)
+        received = [l for l in metrics.splitlines() if l.startswith("sluice_source_messages_total")]
+        if len(received) != 1 or not received[0].endswith(" %d" % len(requests)):
+            failures.append("sluice_source_messages_total is not %d: %s" % (len(requests), received))
     finally:
         stop(nginx, "nginx")
         stop(sluice, "sluice")

@@ -174,10 +174,14 @@ def check_network_sources(args, workdir, check):
         if sluice.poll() is not None:
             raise AssertionError("sluice exited with %d:\n%s" % (sluice.returncode,
                                                                  open(err_path).read()))
-        banner = open(err_path).read()
-        for name in ("tcp", "udp", "tls"):
-            check.true("the banner does not show syslog %s on port %d:\n%s" % (
-                name, ports[name], banner), "syslog %s 127.0.0.1:%d" % (name, ports[name]) in banner)
+        # The banner follows the API's start: wait for it rather than race it.
+        expected = ["syslog %s 127.0.0.1:%d" % (n, ports[n]) for n in ("tcp", "udp", "tls")]
+        expected.append("http 127.0.0.1:%d" % ports["http"])
+        try:
+            wait_until(lambda: all(e in open(err_path).read() for e in expected), 10,
+                       "the startup banner to list %s" % expected)
+        except AssertionError as e:
+            check.failures.append("%s; stderr:\n%s" % (e, open(err_path).read()))
 
         # TCP, LF framing: headers of both RFCs, a bare statement, a record, and a bad line.
         with socket.create_connection(("127.0.0.1", ports["tcp"])) as s:
