@@ -198,6 +198,50 @@ TEST(SyslogSink, RetriesWithBackoffUntilTheReceiverComesUp) {
   EXPECT_EQ(h.state(), "ok");
 }
 
+TEST(SyslogSink, StuckReceiverTimesOutAndReconnects) {
+  TcpPeer peer;
+  SyslogSinkOptions options = fast_options(50ms);
+  options.write_timeout = 500ms;
+  SinkHarness h(tcp_settings(peer.port()), MessageType::kBlank, options);
+  auto lines = numbered(20000, std::string(500, 's'));  // 10 MB: the writes block
+  std::thread pusher([&] { h.push(lines); });
+  h.start();
+  ASSERT_TRUE(peer.accept());
+  EXPECT_TRUE(eventually([&] { return h.errors(ErrorClass::kRetryable) >= 1; }));
+  auto snap = h.endpoint().status.snapshot();
+  ASSERT_TRUE(snap.last_error.has_value());
+  EXPECT_NE(snap.last_error->message.find("timeout"), std::string::npos)
+      << snap.last_error->message;
+  // The new connection gets everything, from the first line.
+  ASSERT_TRUE(peer.accept());
+  std::string all = peer.read_lines(lines.size(), 60s);
+  EXPECT_EQ(split_lines(all).size(), lines.size());
+  EXPECT_EQ(all.substr(0, lines[0].size() + 1), lines[0] + "\n");
+  pusher.join();
+}
+
+TEST(SyslogSink, SlowButMovingReceiverIsNotTimedOut) {
+  TcpPeer peer;
+  SyslogSinkOptions options = fast_options(50ms);
+  options.write_timeout = 500ms;
+  SinkHarness h(tcp_settings(peer.port()), MessageType::kBlank, options);
+  auto lines = numbered(20000, std::string(500, 'm'));
+  std::thread pusher([&] { h.push(lines); });
+  h.start();
+  ASSERT_TRUE(peer.accept());
+  // Reads a little every 200 ms: each write takes far longer than the timeout to finish.
+  auto until = std::chrono::steady_clock::now() + 3s;
+  size_t want = 0;
+  while (std::chrono::steady_clock::now() < until) {
+    want += 256 * 1024;  // more than one loopback MSS (64 KiB), so the window reopens
+    peer.read_bytes(want, 1s);
+    std::this_thread::sleep_for(200ms);
+  }
+  EXPECT_EQ(h.errors(ErrorClass::kRetryable), 0u);
+  peer.read_lines(lines.size(), 60s);
+  pusher.join();
+}
+
 TEST(SyslogSink, OctetCountingFraming) {
   TcpPeer peer;
   auto settings = tcp_settings(peer.port());

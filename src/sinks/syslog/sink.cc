@@ -77,7 +77,6 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
                  options.jitter_seed ? options.jitter_seed : std::random_device{}()),
         retry_timer_(strand_),
         tick_timer_(strand_),
-        write_deadline_(strand_),
         wbuf_(std::make_shared<LineBuffer>()) {
     window_max_bytes_ = options_.window_max_bytes;
     if (window_max_bytes_ == 0) {
@@ -115,7 +114,6 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     endpoint_.queue->set_data_callback([] {});
     retry_timer_.cancel();
     tick_timer_.cancel();
-    write_deadline_.cancel();
     drop_connection();
     // Unacknowledged lines go back to the queue: they are sent after a restart (from disk with a
     // disk queue). Not counted as retried: whether they are sent again is up to the next run.
@@ -203,7 +201,6 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     ++generation_;  // every pending handler of the old connection becomes stale
     connected_ = false;
     writing_ = false;
-    write_deadline_.cancel();
     if (conn_) {
       conn_->close();
       conn_.reset();
@@ -261,13 +258,8 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     window_.push_back(std::move(f));
 
     writing_ = true;
+    last_progress_at_ = Clock::now();
     uint64_t gen = generation_;
-    write_deadline_.expires_after(options_.write_timeout);
-    write_deadline_.async_wait(
-        [self = shared_from_this(), gen](const boost::system::error_code& ec) {
-          if (ec || self->stale(gen) || !self->writing_) return;
-          self->fail(SyslogFailure{asio::error::timed_out, SyslogPhase::kTimeout});
-        });
     conn_->write(
         wbuf_->data(), wbuf_->size(),
         [self = shared_from_this(), gen, buf = wbuf_](const boost::system::error_code& ec, size_t) {
@@ -278,7 +270,6 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
 
   void on_written(const boost::system::error_code& ec) {
     writing_ = false;
-    write_deadline_.cancel();
     if (ec) {
       fail(SyslogFailure{ec, SyslogPhase::kWrite});
       return;
@@ -343,8 +334,9 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   // ---- acknowledgement ----------------------------------------------------------------------
 
   // Marks leases whose bytes the receiver's TCP has acknowledged while its application was keeping
-  // up, and acks those that have been safe for ack_hold. Runs during a write too: a slow receiver can keep a write pending for long,
-  // and bytes_to_kernel() never overstates, so the lines it covers are safe to count.
+  // up, and acks those that have been safe for ack_hold. Runs during a write too: a slow receiver
+  // can keep a write pending for long, and bytes_to_kernel() never overstates, so the lines it
+  // covers are safe to count.
   void settle(Clock::time_point now) {
     if (!connected_ || !conn_ || !conn_->is_stream() || window_.empty()) return;
     uint64_t acked_upto = UINT64_MAX;  // no TCP progress at all (not Linux?): the hold alone
@@ -394,11 +386,32 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     tick_timer_.expires_after(options_.tick);
     tick_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped_) return;
+      if (self->write_stalled(Clock::now())) {
+        self->fail(SyslogFailure{asio::error::timed_out, SyslogPhase::kTimeout});
+      }
       self->settle(Clock::now());
       // Also a poll: if a data callback was ever missed, lines still go out within a tick.
       self->pump();
       self->schedule_tick();
     });
+  }
+
+  // A write that has been pending for write_timeout without the kernel taking or the peer
+  // acknowledging a single byte: the receiver is stuck, or the path to it is gone without a reset.
+  // Progress is judged by the bytes in flight rather than by the write's completion, so that a
+  // slow receiver working through a large write is not mistaken for a dead one.
+  bool write_stalled(Clock::time_point now) {
+    if (!writing_ || !conn_) return false;
+    uint64_t sent = conn_->bytes_to_kernel();
+    uint64_t unacked = 0;
+    if (auto progress = conn_->tcp_progress()) unacked = progress->unacked_bytes;
+    if (sent != progress_sent_ || unacked != progress_unacked_) {
+      progress_sent_ = sent;
+      progress_unacked_ = unacked;
+      last_progress_at_ = now;
+      return false;
+    }
+    return now - last_progress_at_ >= options_.write_timeout;
   }
 
   // ---- helpers ------------------------------------------------------------------------------
@@ -434,7 +447,6 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   Backoff backoff_;
   asio::steady_timer retry_timer_;
   asio::steady_timer tick_timer_;
-  asio::steady_timer write_deadline_;
 
   std::shared_ptr<SyslogConnection> conn_;
   uint64_t generation_ = 0;
@@ -448,6 +460,9 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   size_t window_bytes_ = 0;
   size_t window_max_bytes_ = 0;
   uint64_t max_peer_window_ = 0;  // the largest window the current connection's peer advertised
+  // Write progress, for write_stalled().
+  Clock::time_point last_progress_at_;
+  uint64_t progress_sent_ = 0, progress_unacked_ = 0;
   std::shared_ptr<LineBuffer> wbuf_;
   LineBuffer dgram_;
   std::vector<Lease> spare_;

@@ -19,7 +19,8 @@ struct SyslogSinkOptions {
   // queue is polled in case a data callback was missed.
   std::chrono::milliseconds tick{100};
   std::chrono::milliseconds connect_timeout{10000};
-  // A write that makes no progress for this long means a stuck receiver: reconnect.
+  // A write during which no byte moves (into the kernel, or acknowledged by the peer) for this
+  // long means a stuck receiver or a dead path: reconnect. Checked every tick.
   std::chrono::milliseconds write_timeout{60000};
   std::chrono::milliseconds initial_backoff{100};
   // Lines and bytes taken from the queue per write (per burst of datagrams over UDP).

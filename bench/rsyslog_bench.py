@@ -1,0 +1,253 @@
+#!/usr/bin/env python3
+"""sluice against rsyslog as a syslog-over-TCP receiver writing to a file (issue 3, "Benchmark
+against rsyslog"). Run it through bench/rsyslog_bench.sh.
+
+Workload: a pre-generated file of N log statements of about 300 bytes in RFC 3164 frames. One
+sender bulk-sends it over loopback TCP to each receiver in turn:
+    socat -u -b 262144 OPEN:FILE TCP:127.0.0.1:PORT
+  - sluice: syslog TCP source -> service svc1, endpoint "bench" of type file, message_type
+    blank (the log statement's message is written as it is);
+  - rsyslog: imtcp -> omfile with the template "%msg%\\n".
+Each run starts a fresh receiver and measures, from the moment socat starts:
+  - the time until the last line is in the output file (line count reaches N),
+  - msgs/s = N / that time,
+  - the receiver's CPU seconds over that time (utime + stime from /proc/PID/stat),
+  - its peak RSS (VmHWM from /proc/PID/status).
+Runs alternate sluice, rsyslog, sluice, rsyslog... and the table gives each run and the medians.
+The bar: sluice >= 1.5x rsyslog's msgs/s, with no more CPU seconds than rsyslog.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_accepts(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+def cpu_seconds(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        # The command name may contain spaces; fields after it are fixed.
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK  # utime, stime
+
+
+def peak_rss_mib(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+class LineCounter:
+    """Counts newlines in a growing file, reading each byte once."""
+
+    def __init__(self, path):
+        self.path = path
+        self.offset = 0
+        self.lines = 0
+        self.f = None
+
+    def poll(self):
+        if self.f is None:
+            try:
+                self.f = open(self.path, "rb")
+            except FileNotFoundError:
+                return self.lines
+        while True:
+            chunk = self.f.read(8 << 20)
+            if not chunk:
+                break
+            self.lines += chunk.count(b"\n")
+        return self.lines
+
+    def close(self):
+        if self.f:
+            self.f.close()
+
+
+class Receiver:
+    def __init__(self, name, argv, port, out, workdir):
+        self.name, self.argv, self.port, self.out, self.workdir = name, argv, port, out, workdir
+        self.proc = None
+
+    def start(self):
+        log = open(os.path.join(self.workdir, f"{self.name}.log"), "ab")
+        self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL)
+        log.close()
+        deadline = time.monotonic() + 30
+        while not port_accepts(self.port):
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"{self.name} did not start listening on {self.port}; "
+                                   f"see {self.workdir}/{self.name}.log")
+            time.sleep(0.05)
+        # The probe connection above is gone once the receiver has settled.
+        time.sleep(0.3)
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+def rsyslog_receiver(rsyslogd, workdir, port, out):
+    d = os.path.join(workdir, "rsyslog")
+    os.makedirs(os.path.join(d, "spool"), exist_ok=True)
+    conf = os.path.join(d, "rsyslog.conf")
+    with open(conf, "w") as f:
+        f.write(f'''global(workDirectory="{d}/spool")
+module(load="imtcp")
+template(name="msgonly" type="string" string="%msg%\\n")
+input(type="imtcp" address="127.0.0.1" port="{port}" ruleset="bench")
+ruleset(name="bench") {{ action(type="omfile" file="{out}" template="msgonly") }}
+''')
+    pidfile = os.path.join(d, "rsyslogd.pid")
+    if os.path.exists(pidfile):
+        os.unlink(pidfile)
+    return Receiver("rsyslog", [rsyslogd, "-n", "-f", conf, "-i", pidfile], port, out, workdir)
+
+
+def sluice_receiver(binary, workdir, port, out):
+    d = os.path.join(workdir, "sluice")
+    os.makedirs(d, exist_ok=True)
+    conf = os.path.join(d, "sluice.toml")
+    with open(conf, "w") as f:
+        f.write(f'''[api]
+listen = "127.0.0.1:{free_port()}"
+
+[[source]]
+type = "syslog"
+listen = "127.0.0.1:{port}"
+protocol = "tcp"
+service = "svc1"
+
+[[service]]
+id = "svc1"
+
+[[service.logging]]
+type = "file"
+name = "bench"
+path = "{out}"
+message_type = "blank"
+format = "%h"
+''')
+    return Receiver("sluice", [binary, "run", "-c", conf], port, out, workdir)
+
+
+def one_run(receiver, workload, lines, timeout):
+    if os.path.exists(receiver.out):
+        os.unlink(receiver.out)
+    receiver.start()
+    pid = receiver.proc.pid
+    counter = LineCounter(receiver.out)
+    try:
+        cpu0 = cpu_seconds(pid)
+        t0 = time.monotonic()
+        sender = subprocess.Popen(["socat", "-u", "-b", "262144", f"OPEN:{workload}",
+                                   f"TCP:127.0.0.1:{receiver.port}"])
+        n = 0
+        while True:
+            n = counter.poll()
+            if n >= lines:
+                break
+            if time.monotonic() - t0 > timeout:
+                raise RuntimeError(f"{receiver.name}: only {n} of {lines} lines after {timeout}s")
+            time.sleep(0.01)
+        elapsed = time.monotonic() - t0
+        cpu = cpu_seconds(pid) - cpu0
+        rss = peak_rss_mib(pid)
+        sender.wait(timeout=60)
+        return {"seconds": elapsed, "rate": lines / elapsed, "cpu": cpu, "rss": rss}
+    finally:
+        counter.close()
+        receiver.stop()
+        if os.path.exists(receiver.out):
+            os.unlink(receiver.out)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--sluice", default=os.path.join(HERE, "..", "build", "sluice"))
+    p.add_argument("--rsyslogd", default=shutil.which("rsyslogd") or "/usr/sbin/rsyslogd")
+    p.add_argument("--lines", type=int, default=2_000_000)
+    p.add_argument("--size", type=int, default=300)
+    p.add_argument("--runs", type=int, default=3)
+    p.add_argument("--timeout", type=float, default=300)
+    p.add_argument("--workdir", help="default: a new directory under /tmp")
+    p.add_argument("--only", choices=["sluice", "rsyslog"])
+    args = p.parse_args()
+
+    workdir = args.workdir or tempfile.mkdtemp(prefix="sluice-rsyslog-bench-")
+    os.makedirs(workdir, exist_ok=True)
+    workload = os.path.join(workdir, f"workload-{args.lines}-{args.size}.txt")
+    if not os.path.exists(workload):
+        print(f"generating {args.lines} statements of {args.size} bytes ...", flush=True)
+        subprocess.run([sys.executable, os.path.join(HERE, "gen_syslog_statements.py"), workload,
+                        "--lines", str(args.lines), "--size", str(args.size)], check=True,
+                       stdout=subprocess.DEVNULL)
+    size_mb = os.path.getsize(workload) / 1e6
+    print(f"workload: {workload} ({size_mb:.0f} MB)")
+
+    results = {"sluice": [], "rsyslog": []}
+    order = [r for r in ("sluice", "rsyslog") if args.only in (None, r)]
+    for run in range(1, args.runs + 1):
+        for name in order:
+            port = free_port()
+            out = os.path.join(workdir, f"{name}-out.log")
+            receiver = (sluice_receiver(os.path.abspath(args.sluice), workdir, port, out)
+                        if name == "sluice" else
+                        rsyslog_receiver(args.rsyslogd, workdir, port, out))
+            r = one_run(receiver, workload, args.lines, args.timeout)
+            results[name].append(r)
+            print(f"run {run} {name:8s} {r['seconds']:7.2f} s {r['rate']:>10,.0f} msgs/s "
+                  f"cpu {r['cpu']:6.2f} s  peak rss {r['rss']:7.1f} MiB", flush=True)
+
+    print()
+    print(f"{'receiver':10s} {'time s':>8s} {'msgs/s':>11s} {'cpu s':>7s} {'rss MiB':>8s}"
+          "   (medians of runs)")
+    med = {}
+    for name in order:
+        rs = results[name]
+        med[name] = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
+        m = med[name]
+        print(f"{name:10s} {m['seconds']:8.2f} {m['rate']:11,.0f} {m['cpu']:7.2f} "
+              f"{m['rss']:8.1f}")
+    if len(order) == 2:
+        speed = med["sluice"]["rate"] / med["rsyslog"]["rate"]
+        cpu = med["sluice"]["cpu"] / med["rsyslog"]["cpu"]
+        print(f"\nsluice / rsyslog: {speed:.2f}x msgs/s, {cpu:.2f}x CPU seconds")
+        ok = speed >= 1.5 and cpu <= 1.0
+        print(f"bar (>= 1.5x msgs/s, <= 1.0x CPU): {'MET' if ok else 'NOT MET'}")
+    if not args.workdir:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
