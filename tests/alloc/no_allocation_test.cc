@@ -14,7 +14,18 @@ thread_local bool counting = false;
 thread_local size_t allocations = 0;
 }  // namespace
 
+// AddressSanitizer owns operator new and delete in its builds and reports a partial
+// replacement as an alloc-dealloc mismatch; the counting runs in the release build.
+#if defined(__SANITIZE_ADDRESS__)
+#define SLUICE_COUNT_ALLOCATIONS 0
+#else
+#define SLUICE_COUNT_ALLOCATIONS 1
 void* operator new(size_t size) {
+  if (counting) ++allocations;
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+void* operator new[](size_t size) {
   if (counting) ++allocations;
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
@@ -25,6 +36,13 @@ void operator delete(void* p) noexcept {
 void operator delete(void* p, size_t) noexcept {
   std::free(p);
 }
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, size_t) noexcept {
+  std::free(p);
+}
+#endif
 
 namespace sluice {
 namespace {
