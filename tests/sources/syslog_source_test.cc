@@ -338,6 +338,74 @@ id = "svc1"
   EXPECT_EQ(logs.counters.received.load(), kLines);
 }
 
+// UDP cannot push back. With when_full = block and nobody draining, the source holds lines up
+// to a bound, then pauses and the kernel drops datagrams; those drops are counted. Every
+// datagram sent is either delivered or counted as dropped.
+TEST(SyslogSource, UdpOverloadIsCountedNotSilent) {
+  SourceHarness h(R"toml(
+[[service]]
+id = "svc1"
+  [[service.logging]]
+  type = "file"
+  name = "logs"
+  path = "/dev/null"
+  queue_max_bytes = 65536
+)toml");
+  ASSERT_TRUE(h.ok());
+  SourceConfig config = syslog_config(Transport::kUdp);
+  SyslogSource source(h.context(config));
+  ASSERT_TRUE(source.start().ok());
+  EndpointRuntime& logs = h.endpoint("svc1", "logs");
+
+  // More than the held bound (4 MiB) and the kernel buffer together.
+  constexpr size_t kDatagrams = 20000;
+  std::vector<std::string> burst;
+  for (size_t i = 0; i < kDatagrams; ++i) {
+    burst.push_back(fmt::format("syslog svc1 logs :: {:06} {}", i, std::string(1000, 'u')));
+  }
+  send_udp(source.port(), burst);
+  // Let the source take what it can, then drain; a marker sent afterwards arrives last.
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  std::vector<std::string> lines;
+  auto drain_until_marker = [&] {
+    for (auto& l : SourceHarness::take_all(logs)) lines.push_back(std::move(l));
+    return !lines.empty() && lines.back() == "marker";
+  };
+  // Markers sent while the source is still paused may be dropped too: they count as sent.
+  size_t markers = 0;
+  ASSERT_TRUE(SourceHarness::eventually(
+      [&] {
+        drain_until_marker();
+        send_udp(source.port(), {"syslog svc1 logs :: marker"});
+        ++markers;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        return drain_until_marker();
+      },
+      std::chrono::milliseconds(20000)));
+  EXPECT_GT(source.kernel_drops(), 0u) << "the kernel never dropped: the test did not overload";
+  EXPECT_EQ(lines.size() + source.kernel_drops(), kDatagrams + markers)
+      << lines.size() << " delivered, " << source.kernel_drops() << " dropped, " << markers
+      << " markers";
+  // What was delivered is in order.
+  for (size_t i = 1; i < lines.size(); ++i) {
+    if (lines[i] == "marker" || lines[i - 1] == "marker") continue;
+    ASSERT_LT(lines[i - 1], lines[i]) << "at " << i;
+  }
+}
+
+TEST(SyslogSource, OctetFramesMayEndWithANewline) {
+  SourceHarness h(kConfig);
+  ASSERT_TRUE(h.ok());
+  SourceConfig config = syslog_config(Transport::kTcp);
+  SyslogSource source(h.context(config));
+  ASSERT_TRUE(source.start().ok());
+  std::string a = "<13>syslog svc1 logs :: a\n", b = "<13>syslog svc1 logs :: b\r\n";
+  send_tcp(source.port(), fmt::format("{} {}{} {}", a.size(), a, b.size(), b));
+  EXPECT_EQ(SourceHarness::wait_lines(h.endpoint("svc1", "logs"), 2),
+            (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(h.endpoint("svc1", "logs").counters.cut_at_newline.load(), 0u);
+}
+
 TEST(SyslogSource, UnknownEndpointIsRejectedAndCounted) {
   SourceHarness h(kConfig);
   ASSERT_TRUE(h.ok());

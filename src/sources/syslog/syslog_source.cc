@@ -96,6 +96,13 @@ struct Tally {
   }
 };
 
+// Trailing newlines are framing, not message: some senders end each datagram, or each
+// octet-counted frame, with one.
+std::string_view trim_newlines(std::string_view s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.remove_suffix(1);
+  return s;
+}
+
 // One frame: strip the syslog header and submit the payload. `peer` is called only to log.
 template <typename Peer>
 void handle_frame(Shared& s, IngestSession& session, std::string_view frame,
@@ -106,7 +113,7 @@ void handle_frame(Shared& s, IngestSession& session, std::string_view frame,
     s.log.log("from {}: {}", peer(), frame);
     return;
   }
-  SyslogMessage m = parse_syslog_message(frame);
+  SyslogMessage m = parse_syslog_message(trim_newlines(frame));
   if (Status st = session.submit(m.payload); !st) {
     ++tally.rejected;
     s.log.log("rejected a message from {}: {}", peer(), st.error().message());
@@ -440,11 +447,7 @@ class UdpReceiver final : public Connection, public std::enable_shared_from_this
       read_drop_counter(msg);
       bytes += size_t(n);
       held_bytes_ += size_t(n);
-      std::string_view datagram(buffer_.data(), size_t(n));
-      // Some senders end a datagram with a newline; it is framing, not message.
-      while (!datagram.empty() && (datagram.back() == '\n' || datagram.back() == '\r')) {
-        datagram.remove_suffix(1);
-      }
+      std::string_view datagram = trim_newlines(std::string_view(buffer_.data(), size_t(n)));
       if (datagram.empty()) continue;
       auto peer = [&from] { return sockaddr_string(from); };
       handle_frame(*shared_, session_, datagram, StreamFramer::FrameKind::kComplete, peer, tally);
