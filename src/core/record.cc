@@ -111,6 +111,7 @@ Value time_parts(Derived kind, int64_t usec, Derived base) {
 }  // namespace
 
 void Record::clear() {
+  start_cache_ = StartCache::kUnknown;
   fields_.clear();
   std::fill(index_.begin(), index_.end(), 0);
   storage_used_ = 0;
@@ -143,24 +144,22 @@ void Record::rebuild_index(size_t slots) {
 }
 
 void Record::add(std::string_view key, Value value) {
+  start_cache_ = StartCache::kUnknown;
   uint64_t h = fold_hash(key);
   if (index_.empty()) index_.assign(64, 0);
+  if ((fields_.size() + 1) * 2 > index_.size()) rebuild_index(index_.size() * 2);
   size_t mask = index_.size() - 1;
-  for (size_t s = h & mask; index_[s] != 0; s = (s + 1) & mask) {
+  size_t s = h & mask;
+  for (; index_[s] != 0; s = (s + 1) & mask) {
     Field& f = fields_[index_[s] - 1];
     if (f.hash == h && equal_folded(f.key, key)) {
       f.value = value;
       return;
     }
   }
+  // The probe stopped at the empty slot the new field takes.
   fields_.push_back(Field{key, value, h});
-  if (fields_.size() * 2 > index_.size()) {
-    rebuild_index(index_.size() * 2);
-  } else {
-    size_t s = h & mask;
-    while (index_[s] != 0) s = (s + 1) & mask;
-    index_[s] = uint32_t(fields_.size());
-  }
+  index_[s] = uint32_t(fields_.size());
 }
 
 const Value* Record::find(std::string_view name, uint64_t hash) const {
@@ -174,6 +173,14 @@ const Value* Record::find(std::string_view name, uint64_t hash) const {
 }
 
 bool Record::start_usec(int64_t& out) const {
+  if (start_cache_ == StartCache::kUnknown) {
+    start_cache_ = compute_start_usec(start_usec_) ? StartCache::kPresent : StartCache::kAbsent;
+  }
+  out = start_usec_;
+  return start_cache_ == StartCache::kPresent;
+}
+
+bool Record::compute_start_usec(int64_t& out) const {
   const Names& n = names();
   if (const Value* v = find(n.time_start.name, n.time_start.hash)) return time_of(*v, out);
   const std::pair<const VariableRef*, int64_t> parts[] = {
@@ -212,8 +219,9 @@ Value Record::get(const VariableRef& ref, int64_t now_usec) const {
   // A carried value wins, but time.start and time.end are TIMEs even when sent as text.
   if (raw) {
     int64_t usec;
-    if ((ref.derived == Derived::kTimeStart || ref.derived == Derived::kTimeEnd) &&
-        time_of(*raw, usec)) {
+    // With time.start carried, start_usec() reads exactly it, from the cache.
+    if (ref.derived == Derived::kTimeStart && start_usec(usec)) return Value::time_usec(usec);
+    if (ref.derived == Derived::kTimeEnd && time_of(*raw, usec)) {
       return Value::time_usec(usec);
     }
     if (ref.derived == Derived::kNow && time_of(*raw, usec)) return Value::time_usec(usec);

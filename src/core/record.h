@@ -15,6 +15,7 @@ namespace sluice {
 // Ownership: the record owns a byte store that holds every key and string value. It is sized
 // once per record (reserve_storage) and never moves while the record is filled, so the views in
 // fields stay valid until clear(). A Record is meant to be reused: clear() keeps its memory.
+// Reads cache derived values, so one Record is read by one thread at a time.
 class Record {
  public:
   struct Field {
@@ -56,6 +57,7 @@ class Record {
 
  private:
   void rebuild_index(size_t slots);
+  bool compute_start_usec(int64_t& out) const;
 
   std::unique_ptr<char[]> storage_;
   size_t storage_capacity_ = 0;
@@ -64,6 +66,13 @@ class Record {
   // Open addressing: slot holds field index + 1, 0 is empty. Size is a power of two kept at
   // least twice the field count.
   std::vector<uint32_t> index_;
+  // start_usec() parsed once per record: a JSON format reads time.start for its timestamp and
+  // again for time tokens, and parsing RFC 3339 text each time cost more than the lookup. A
+  // cache in a const reader means a Record must not be read from two threads at once; the engine
+  // decodes and renders each record on one ingest thread.
+  enum class StartCache : uint8_t { kUnknown, kAbsent, kPresent };
+  mutable StartCache start_cache_ = StartCache::kUnknown;
+  mutable int64_t start_usec_ = 0;
 };
 
 }  // namespace sluice

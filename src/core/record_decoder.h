@@ -11,8 +11,8 @@ namespace sluice {
 // Decodes one flat JSON object into a Record with simdjson's On Demand API.
 //
 // Strings and numbers become typed values; null is not set; a nested object or array is kept
-// as its JSON text. The decoder owns a parser and a padded copy buffer and is reused from record
-// to record, so a steady stream decodes without allocating. Not thread-safe: one per thread.
+// as its JSON text. The decoder owns a parser and is reused from record to record, so a steady
+// stream decodes without allocating. Not thread-safe: one per thread.
 //
 // simdjson stays out of this header on purpose: its On Demand classes are inline and change
 // layout with the compiler's target flags, and record_decoder.cc is built with its own flags
@@ -34,8 +34,6 @@ class RecordDecoder {
  private:
   struct Parser;
   std::unique_ptr<Parser> parser_;
-  std::unique_ptr<char[]> padded_;
-  size_t padded_capacity_ = 0;
 };
 
 }  // namespace sluice

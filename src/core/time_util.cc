@@ -31,11 +31,11 @@ CivilTime to_civil(int64_t usec) {
 
 void append2(LineBuffer& out, int v) {
   char b[2] = {char('0' + v / 10 % 10), char('0' + v % 10)};
-  out.append(b, b + 2);
+  append_bytes(out, b, 2);
 }
 
 void append_str(LineBuffer& out, std::string_view s) {
-  out.append(s.data(), s.data() + s.size());
+  append_bytes(out, s);
 }
 
 bool digits(std::string_view s, size_t pos, size_t n, int& out) {

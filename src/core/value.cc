@@ -9,7 +9,7 @@ namespace {
 
 void append_integer(LineBuffer& out, int64_t i) {
   fmt::format_int f(i);
-  out.append(f.data(), f.data() + f.size());
+  append_bytes(out, f.data(), f.size());
 }
 
 // FLOAT and RTIME print with exactly three decimals, as VCL does ("0.002").
@@ -17,7 +17,7 @@ void append_fixed3(LineBuffer& out, double d) {
   if (!std::isfinite(d)) {
     // VCL spells them NaN, inf and -inf.
     std::string_view s = std::isnan(d) ? "NaN" : d > 0 ? "inf" : "-inf";
-    out.append(s.data(), s.data() + s.size());
+    append_bytes(out, s);
     return;
   }
   fmt::format_to(std::back_inserter(out), "{:.3f}", d);
@@ -39,7 +39,7 @@ void append_value_or_empty(LineBuffer& out, const Value& v) {
     case ValueKind::kNotSet:
       return;
     case ValueKind::kString:
-      out.append(v.str.data(), v.str.data() + v.str.size());
+      append_bytes(out, v.str);
       return;
     case ValueKind::kInteger:
       append_integer(out, v.integer);
@@ -62,7 +62,7 @@ void append_value_or_empty(LineBuffer& out, const Value& v) {
 void append_value(LineBuffer& out, const Value& v) {
   if (!v.is_set()) {
     static constexpr std::string_view kNull = "(null)";
-    out.append(kNull.data(), kNull.data() + kNull.size());
+    append_bytes(out, kNull);
     return;
   }
   append_value_or_empty(out, v);

@@ -5,11 +5,9 @@
 
 #include <fmt/format.h>
 
-namespace sluice {
+#include "core/line_buffer.h"
 
-// The buffer that a log line is rendered into. Callers own it and reuse it across lines, so
-// rendering allocates only when a line is longer than any before it (fmt's memory_buffer).
-using LineBuffer = fmt::memory_buffer;
+namespace sluice {
 
 // The VCL types a record value or an expression can have. kNotSet is VCL's NULL: a variable the
 // record does not carry, or a function result that does not exist.

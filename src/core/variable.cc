@@ -42,8 +42,33 @@ constexpr std::array<std::pair<std::string_view, Derived>, 26> kDerived = {{
 
 }  // namespace
 
+namespace {
+
+uint64_t load8(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+
+// The n < 8 bytes at p as one word, from at most two fixed-size loads that may overlap: a
+// variable-length memcpy here compiled to a libc call on every key.
+uint64_t load_short(const char* p, size_t n) {
+  if (n >= 4) {
+    uint32_t lo, hi;
+    std::memcpy(&lo, p, 4);
+    std::memcpy(&hi, p + n - 4, 4);
+    return (uint64_t(hi) << 32) | lo;
+  }
+  if (n == 0) return 0;
+  // 1 to 3 bytes: first, middle and last (repeats for short names are harmless for a hash).
+  auto byte = [p](size_t i) { return uint64_t(static_cast<unsigned char>(p[i])); };
+  return byte(0) | (byte(n / 2) << 8) | (byte(n - 1) << 16);
+}
+
+}  // namespace
+
 uint64_t fold_hash(std::string_view name) {
-  // Eight bytes at a time: every record key is hashed at decode and this was a third of it.
+  // Eight bytes at a time: every record key is hashed at decode.
   // OR-ing each byte with 0x20 maps ASCII upper case onto lower case. It also merges a few
   // non-letters ('@' with '`', say), which only adds collisions, and lookups compare the names
   // after the hash anyway.
@@ -52,16 +77,16 @@ uint64_t fold_hash(std::string_view name) {
   const char* p = name.data();
   size_t n = name.size();
   uint64_t h = uint64_t(n) * kMul;
-  for (; n >= 8; p += 8, n -= 8) {
-    uint64_t w;
-    std::memcpy(&w, p, 8);
-    h = (h ^ (w | kFold)) * kMul;
-    h ^= h >> 29;
-  }
-  if (n > 0) {
-    uint64_t w = 0;
-    std::memcpy(&w, p, n);
-    h = (h ^ (w | kFold)) * kMul;
+  if (n < 8) {
+    h = (h ^ (load_short(p, n) | kFold)) * kMul;
+  } else {
+    const char* last = p + n - 8;
+    for (; p < last; p += 8) {
+      h = (h ^ (load8(p) | kFold)) * kMul;
+      h ^= h >> 29;
+    }
+    // The last eight bytes, overlapping the previous word when n is not a multiple of 8.
+    h = (h ^ (load8(last) | kFold)) * kMul;
   }
   // The table indexes by the low bits: fold the well-mixed high bits down into them.
   h ^= h >> 32;

@@ -43,15 +43,41 @@ enum class Derived : uint8_t {
 // case (req.http.host finds req.http.Host).
 [[nodiscard]] uint64_t fold_hash(std::string_view name);
 
+// ASCII upper case to lower case in eight bytes at once; other bytes are unchanged.
+[[nodiscard]] inline uint64_t fold_word(uint64_t x) {
+  constexpr uint64_t kHigh = 0x8080808080808080ull;
+  uint64_t low7 = x & ~kHigh;
+  uint64_t above_z = low7 + 0x2525252525252525ull;   // high bit set where the byte > 'Z'
+  uint64_t from_a = low7 + 0x3F3F3F3F3F3F3F3Full;    // high bit set where the byte >= 'A'
+  uint64_t upper = (from_a ^ above_z) & ~x & kHigh;  // 'A'..'Z', and ASCII only
+  return x | (upper >> 2);                           // + 0x20
+}
+
 // The case-folded comparison for two names of the same length; see equal_folded.
 [[nodiscard]] bool equal_folded_slow(std::string_view a, std::string_view b);
 
-// Names almost always arrive in the case the format spells them, so an exact compare settles
-// nearly every lookup; the byte-by-byte folded compare runs only when that fails.
+// Compares two names without regard to ASCII case, eight bytes at a time. Names almost always
+// arrive in the case the format spells them, so the folding rarely changes a word; doing it in
+// registers keeps a lookup free of library calls.
 [[nodiscard]] inline bool equal_folded(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  // An empty view may have a null data(), which memcmp must not see.
-  return a.empty() || std::memcmp(a.data(), b.data(), a.size()) == 0 || equal_folded_slow(a, b);
+  size_t n = a.size();
+  if (n != b.size()) return false;
+  if (n < 8) return equal_folded_slow(a, b);
+  const char* p = a.data();
+  const char* q = b.data();
+  auto word = [](const char* at) {
+    uint64_t w;
+    std::memcpy(&w, at, 8);
+    return w;
+  };
+  auto same = [&](size_t at) {
+    uint64_t x = word(p + at), y = word(q + at);
+    return x == y || fold_word(x) == fold_word(y);
+  };
+  for (size_t i = 0; i + 8 < n; i += 8) {
+    if (!same(i)) return false;
+  }
+  return same(n - 8);  // the last eight bytes, overlapping when n is not a multiple of 8
 }
 
 // A variable name resolved at compile time: its folded hash and, for derivable names, how to

@@ -344,6 +344,13 @@ const VariableRef* Expression::as_variable() const {
   return root.kind == NodeKind::kVariable ? &root.variable : nullptr;
 }
 
+const VariableRef* Expression::as_json_escaped_variable() const {
+  const Node& root = nodes_[root_];
+  if (root.kind != NodeKind::kCall || root.function != FunctionId::kJsonEscape) return nullptr;
+  const Node& arg = nodes_[root.kids[0]];
+  return arg.kind == NodeKind::kVariable ? &arg.variable : nullptr;
+}
+
 namespace {
 
 bool numeric(const Value& v, double& d) {

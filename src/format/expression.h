@@ -38,6 +38,9 @@ class Expression {
   // The variable, when the whole expression is one plain variable: lets a format render it
   // without the evaluator.
   [[nodiscard]] const VariableRef* as_variable() const;
+  // The variable, when the whole expression is json.escape(variable): the most common field of
+  // a JSON format, which a format renders without the evaluator when the value is a string.
+  [[nodiscard]] const VariableRef* as_json_escaped_variable() const;
 
   [[nodiscard]] const std::string& source() const { return source_; }
 

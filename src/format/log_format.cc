@@ -5,12 +5,13 @@
 #include <fmt/format.h>
 
 #include "core/time_util.h"
+#include "format/functions.h"
 
 namespace sluice {
 namespace {
 
 void append(LineBuffer& out, std::string_view s) {
-  out.append(s.data(), s.data() + s.size());
+  append_bytes(out, s);
 }
 
 // Variables the directives read, resolved once.
@@ -315,6 +316,10 @@ class LogFormatParser {
     }
     Segment seg;
     seg.kind = Kind::kExpression;
+    if (const VariableRef* var = expr->as_json_escaped_variable()) {
+      seg.kind = Kind::kJsonEscapedVariable;
+      seg.variable = *var;
+    }
     seg.expression.emplace(std::move(*expr));
     push(std::move(seg));
     return after;
@@ -382,6 +387,17 @@ void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) 
       case Kind::kExpression:
         seg.expression->render(record, ctx, out);
         break;
+      case Kind::kJsonEscapedVariable: {
+        Value v = record.get(seg.variable, ctx.now_usec);
+        size_t mark = out.size();
+        if (v.kind != ValueKind::kString || !append_json_escaped(out, v.str)) {
+          // Not a string (a number's text needs its own conversion) or not valid UTF-8: the
+          // evaluator's general path decides, exactly as for any other expression.
+          out.resize(mark);
+          seg.expression->render(record, ctx, out);
+        }
+        break;
+      }
       case Kind::kDirective:
       case Kind::kDirectiveExpression: {
         Value v = seg.kind == Kind::kDirective ? record.get(seg.variable, ctx.now_usec)
@@ -474,7 +490,7 @@ void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) 
             fmt::format_to(std::back_inserter(out), "{:06}", values[4]);
           } else {
             fmt::format_int f(values[seg.token]);
-            out.append(f.data(), f.data() + f.size());
+            append_bytes(out, f.data(), f.size());
           }
         }
         break;

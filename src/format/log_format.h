@@ -38,6 +38,7 @@ class LogFormat {
     kLiteral,
     kVariable,             // %{var}V: "(null)" when not set
     kExpression,           // %{expr}V
+    kJsonEscapedVariable,  // %{json.escape(var)}V: strings escaped directly, others by expression
     kDirectiveExpression,  // an Apache directive computed by an expression (%{X}C): "-" when not
                            // set
     kDirective,            // an Apache directive read from a variable: "-" when not set

@@ -182,3 +182,49 @@ TEST(RecordDecoder, RecordIsClearedBetweenDecodes) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// Strings without escapes are views into the record's own copy of the text; escaped ones are
+// unescaped. Lengths around the 16-byte scan step, and a backslash or quote at every position.
+TEST(RecordDecoder, PlainAndEscapedStringsOfEveryLengthAroundTheScanStep) {
+  RecordDecoder decoder;
+  for (size_t n = 0; n <= 40; ++n) {
+    std::string plain(n, 'a');
+    for (size_t i = 0; i < n; ++i) plain[i] = char('a' + i % 26);
+    Record record;
+    std::string json = "{\"" + plain + "k\":\"" + plain + "\"}";
+    ASSERT_TRUE(decoder.decode(json, record).ok()) << json;
+    const Value* v = record.find(plain + "k");
+    ASSERT_NE(v, nullptr) << json;
+    EXPECT_EQ(v->str, plain);
+    for (size_t i = 0; i < n; ++i) {
+      std::string escaped = plain.substr(0, i) + "\\\"" + plain.substr(i);
+      std::string expect = plain.substr(0, i) + "\"" + plain.substr(i);
+      json = "{\"" + escaped + "\":\"" + escaped + "\" , \"z\" : \"" + plain + "\\\\\"}";
+      ASSERT_TRUE(decoder.decode(json, record).ok()) << json;
+      v = record.find(expect);
+      ASSERT_NE(v, nullptr) << json;
+      EXPECT_EQ(v->str, expect) << json;
+      ASSERT_NE(record.find("z"), nullptr) << json;
+      EXPECT_EQ(record.find("z")->str, plain + "\\") << json;
+    }
+  }
+}
+
+// The record keeps its own copy: the caller's text can go away once decode returns.
+TEST(RecordDecoder, RecordOutlivesTheInputText) {
+  RecordDecoder decoder;
+  Record record;
+  {
+    std::string json = R"({"req.http.Host":"www.example.com","resp.status":200})";
+    ASSERT_TRUE(decoder.decode(json, record).ok());
+    std::fill(json.begin(), json.end(), 'x');
+  }
+  ASSERT_NE(record.find("req.http.host"), nullptr);
+  EXPECT_EQ(record.find("req.http.host")->str, "www.example.com");
+}
+
+}  // namespace
+}  // namespace sluice

@@ -92,6 +92,30 @@ TEST(RecordGet, TimeStartFromEpochNumbers) {
   EXPECT_FALSE(decoded("{}").start_usec(usec));
 }
 
+// time.start is parsed once per record and cached; the cache must follow the record's contents
+// through reuse (decode, clear) and a later field that replaces the first.
+TEST(RecordGet, CachedStartFollowsTheRecordThroughReuse) {
+  RecordDecoder decoder;
+  Record r;
+  const VariableRef start = VariableRef::make("time.start");
+  ASSERT_TRUE(decoder.decode(R"({"time.start":"2026-11-21T08:00:00Z"})", r).ok());
+  EXPECT_EQ(r.get(start).integer, 1795248000000000);
+  ASSERT_TRUE(decoder.decode(R"({"time.start":"2026-11-21T08:00:01Z"})", r).ok());
+  EXPECT_EQ(r.get(start).integer, 1795248001000000);
+  ASSERT_TRUE(decoder.decode(R"({"time.start.sec":1795248002})", r).ok());
+  EXPECT_EQ(r.get(start).integer, 1795248002000000);
+  ASSERT_TRUE(decoder.decode("{}", r).ok());
+  EXPECT_FALSE(r.get(start).is_set());
+  r.add("time.start", Value::string("2026-11-21T08:00:03Z"));
+  EXPECT_EQ(r.get(start).integer, 1795248003000000);
+  r.add("TIME.START", Value::string("2026-11-21T08:00:04Z"));
+  EXPECT_EQ(r.get(start).integer, 1795248004000000);
+  r.add("time.start", Value::string("not a time"));
+  EXPECT_EQ(r.get(start).kind, ValueKind::kString);
+  int64_t usec;
+  EXPECT_FALSE(r.start_usec(usec));
+}
+
 TEST(RecordGet, ElapsedFromAnyUnit) {
   int64_t usec = 0;
   EXPECT_TRUE(decoded(R"({"time.elapsed.usec":1834})").elapsed_usec(usec));

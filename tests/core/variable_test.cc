@@ -44,3 +44,51 @@ TEST(ClosestMatch, SuggestsPlausibleTypos) {
 
 }  // namespace
 }  // namespace sluice
+
+namespace sluice {
+namespace {
+
+// The word-at-a-time compare against a byte-by-byte reference, for every length up to 40 and a
+// case or byte difference at every position: the overlapping last word must not hide one.
+TEST(EqualFolded, WordAtATimeMatchesByteByByteAtEveryLengthAndPosition) {
+  const std::string base = "req.http.X-Forwarded-For.Something-Long!";
+  auto reference = [](std::string_view a, std::string_view b) {
+    if (a.size() != b.size()) return false;
+    for (size_t i = 0; i < a.size(); ++i) {
+      unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+      if (x >= 'A' && x <= 'Z') x += 32;
+      if (y >= 'A' && y <= 'Z') y += 32;
+      if (x != y) return false;
+    }
+    return true;
+  };
+  for (size_t n = 1; n <= base.size(); ++n) {
+    std::string a = base.substr(0, n);
+    for (size_t i = 0; i < n; ++i) {
+      std::string upper = a, changed = a, folded_neighbour = a;
+      upper[i] = char(std::toupper(static_cast<unsigned char>(upper[i])));
+      changed[i] = char(changed[i] ^ 0x01);
+      // '@' and '`', '[' and '{' differ only in the 0x20 bit but are not letters.
+      folded_neighbour[i] = char(folded_neighbour[i] ^ 0x20);
+      for (const std::string& b : {upper, changed, folded_neighbour}) {
+        EXPECT_EQ(equal_folded(a, b), reference(a, b)) << '"' << a << "\" vs \"" << b << '"';
+        EXPECT_EQ(fold_hash(a) == fold_hash(b) || !reference(a, b), true) << a << " / " << b;
+      }
+    }
+  }
+  EXPECT_FALSE(equal_folded("@abcdefgh", "`abcdefgh"));
+  EXPECT_FALSE(equal_folded("[abcdefgh", "{abcdefgh"));
+  EXPECT_FALSE(equal_folded("\xC3\x89t\xC3\xA9-header", "\xC3\xA9t\xC3\xA9-header"));  // not ASCII
+  EXPECT_TRUE(equal_folded("REQ.HTTP.USER-AGENT", "req.http.user-agent"));
+}
+
+TEST(FoldWord, LowersExactlyTheAsciiCapitals) {
+  for (int c = 0; c < 256; ++c) {
+    uint64_t word = uint64_t(c) * 0x0101010101010101ull;
+    uint64_t expect = uint64_t(c >= 'A' && c <= 'Z' ? c + 32 : c) * 0x0101010101010101ull;
+    EXPECT_EQ(fold_word(word), expect) << c;
+  }
+}
+
+}  // namespace
+}  // namespace sluice
