@@ -171,6 +171,7 @@ void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index,
   for (std::string_view key : {"max_bytes", "fsync", "keep_acked"}) {
     if (storage.dir.empty() && t.contains(key)) {
       r.error(key, "needs a disk queue: set [storage] dir");
+      r.known(key);  // reported once, not again as unknown
     }
   }
   if (!storage.dir.empty()) {
