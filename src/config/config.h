@@ -37,6 +37,9 @@ struct SourceConfig {
 };
 
 enum class WhenFull : uint8_t { kBlock, kDropNewest, kDropOldest };
+// When a disk queue fsyncs (storage.fsync): before acknowledging the source, on a timer, or never
+// (the kernel writes back when it likes).
+enum class FsyncMode : uint8_t { kAlways, kInterval, kNever };
 enum class MessageType : uint8_t { kClassic, kLoggly, kLogplex, kBlank };
 
 struct ConditionConfig {
@@ -57,6 +60,11 @@ struct EndpointConfig {
   MessageType message_type = MessageType::kClassic;
   uint64_t queue_max_bytes = 64ull * 1024 * 1024;
   WhenFull when_full = WhenFull::kBlock;
+  // Disk queue ([storage] dir set): the budget of unacknowledged bytes on disk, the fsync mode
+  // and what to keep after acknowledgement. Defaults come from [storage].
+  uint64_t max_bytes = 1ull << 30;
+  FsyncMode fsync = FsyncMode::kInterval;
+  uint64_t keep_acked = 0;
   std::shared_ptr<const SinkSettings> settings;  // the type's own fields
 };
 
@@ -80,11 +88,21 @@ struct ApiConfig {
   ListenAddress listen{"127.0.0.1", 8686};
 };
 
+// [storage]: with `dir` set, every endpoint queue is a disk-backed log (DESIGN "Delivery").
+struct StorageConfig {
+  std::string dir;
+  FsyncMode fsync = FsyncMode::kInterval;
+  double fsync_interval_seconds = 0.1;
+  uint64_t segment_bytes = 64ull * 1024 * 1024;
+  uint64_t max_bytes = 1ull << 30;  // per endpoint, unless the endpoint sets max_bytes
+  uint64_t keep_acked = 0;          // bytes of acknowledged segments kept for replay
+};
+
 struct Config {
   ApiConfig api;
   std::vector<SourceConfig> sources;
   std::vector<ServiceConfig> services;
-  std::string storage_dir;
+  StorageConfig storage;
   double shutdown_grace_seconds = 10;
   std::string source_name;  // the file it came from, for messages
 

@@ -124,7 +124,16 @@ std::string endpoint_context(const ServiceConfig& svc, std::string_view name) {
   return fmt::format("service \"{}\" endpoint \"{}\"", svc.id, name);
 }
 
-void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index, ConfigErrors& errors) {
+std::optional<FsyncMode> read_fsync(TableReader& r) {
+  auto f = r.choice("fsync", {"always", "interval", "never"});
+  if (!f) return std::nullopt;
+  return *f == "always"     ? FsyncMode::kAlways
+         : *f == "interval" ? FsyncMode::kInterval
+                            : FsyncMode::kNever;
+}
+
+void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index,
+                   const StorageConfig& storage, ConfigErrors& errors) {
   std::string name;
   if (auto n = t.get("name"); n != nullptr && n->is_string()) name = *n->value<std::string>();
   TableReader r(t,
@@ -154,6 +163,21 @@ void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index, Confi
     e.when_full = *w == "block"         ? WhenFull::kBlock
                   : *w == "drop_newest" ? WhenFull::kDropNewest
                                         : WhenFull::kDropOldest;
+  }
+  // The disk queue's settings: defaults from [storage], meaningless without a storage dir.
+  e.max_bytes = storage.max_bytes;
+  e.fsync = storage.fsync;
+  e.keep_acked = storage.keep_acked;
+  for (std::string_view key : {"max_bytes", "fsync", "keep_acked"}) {
+    if (storage.dir.empty() && t.contains(key)) {
+      r.error(key, "needs a disk queue: set [storage] dir");
+      r.known(key);  // reported once, not again as unknown
+    }
+  }
+  if (!storage.dir.empty()) {
+    if (auto b = r.bytes("max_bytes", 64 * 1024, 1ull << 50)) e.max_bytes = *b;
+    if (auto f = read_fsync(r)) e.fsync = *f;
+    if (auto k = r.bytes("keep_acked", 0, 1ull << 50)) e.keep_acked = *k;
   }
 
   // Compile now so that a mistake is reported at load, with its column.
@@ -242,7 +266,8 @@ void read_services(const toml::array* services, Config& config, ConfigErrors& er
     }
     if (const toml::array* endpoints = r.tables("logging")) {
       size_t ei = 0;
-      for (const toml::node& en : *endpoints) read_endpoint(*en.as_table(), svc, ++ei, errors);
+      for (const toml::node& en : *endpoints)
+        read_endpoint(*en.as_table(), svc, ++ei, config.storage, errors);
     }
     r.finish();
     if (svc.id.empty()) continue;
@@ -295,7 +320,18 @@ Result<Config> load_config_string(std::string_view text, std::string source_name
   read_api(r.table("api"), config, errors);
   if (const toml::table* storage = r.table("storage")) {
     TableReader sr(*storage, "[storage]", errors);
-    if (auto dir = sr.string("dir")) config.storage_dir = *dir;
+    if (auto dir = sr.string("dir")) {
+      if (dir->empty()) sr.error("dir", "must not be empty (leave it out for memory queues)");
+      config.storage.dir = *dir;
+    }
+    if (auto f = read_fsync(sr)) config.storage.fsync = *f;
+    if (auto i = sr.seconds("fsync_interval", 0.001, 60))
+      config.storage.fsync_interval_seconds = *i;
+    // Offsets inside a segment are 32-bit (see queue_dir.h): at most 1 GiB per segment.
+    if (auto b = sr.bytes("segment_bytes", 64 * 1024, 1ull << 30))
+      config.storage.segment_bytes = *b;
+    if (auto b = sr.bytes("max_bytes", 64 * 1024, 1ull << 50)) config.storage.max_bytes = *b;
+    if (auto k = sr.bytes("keep_acked", 0, 1ull << 50)) config.storage.keep_acked = *k;
     sr.finish();
   }
   if (auto g = r.seconds("shutdown_grace", 0, 3600)) config.shutdown_grace_seconds = *g;

@@ -104,6 +104,45 @@ std::string Api::metrics() const {
     out += fmt::format("sluice_endpoint_queue_bytes{{{}}} {}\n", endpoint_labels(*e),
                        e->queue->depth().bytes);
   }
+  // Disk queues only (storage.dir set): what is on disk and what recovery and writing found.
+  auto storage_metric = [&](std::string_view name, std::string_view type, std::string_view help,
+                            auto get) {
+    header(out, name, type, help);
+    for (const auto& e : eps) {
+      if (auto st = e->queue->storage_stats()) {
+        out += fmt::format("{}{{{}}} {}\n", name, endpoint_labels(*e), get(*st));
+      }
+    }
+  };
+  storage_metric("sluice_endpoint_disk_bytes", "gauge",
+                 "Bytes of segment files on disk, kept acknowledged segments included.",
+                 [](const StorageStats& s) { return s.bytes_on_disk; });
+  storage_metric("sluice_endpoint_disk_unacked_bytes", "gauge",
+                 "Framed bytes on disk not yet acknowledged (counted against max_bytes).",
+                 [](const StorageStats& s) { return s.unacked_bytes; });
+  storage_metric("sluice_endpoint_disk_segments", "gauge", "Segment files on disk.",
+                 [](const StorageStats& s) { return s.segments; });
+  storage_metric("sluice_endpoint_recovered_torn_records_total", "counter",
+                 "Torn last records (a write cut short by a crash) cut off at start.",
+                 [](const StorageStats& s) { return s.recovered_torn_records; });
+  storage_metric("sluice_endpoint_corrupt_records_skipped_total", "counter",
+                 "Damaged records (bad checksum or framing) skipped; each run counts once.",
+                 [](const StorageStats& s) { return s.corrupt_records_skipped; });
+  storage_metric("sluice_endpoint_corrupt_bytes_skipped_total", "counter",
+                 "Bytes of damaged records skipped.",
+                 [](const StorageStats& s) { return s.corrupt_bytes_skipped; });
+  storage_metric("sluice_endpoint_disk_full_errors_total", "counter",
+                 "Appends refused because the disk was full (ENOSPC).",
+                 [](const StorageStats& s) { return s.disk_full_errors; });
+  storage_metric("sluice_endpoint_disk_write_errors_total", "counter",
+                 "Other disk errors: write, fsync, open.",
+                 [](const StorageStats& s) { return s.write_errors; });
+  storage_metric("sluice_endpoint_disk_full", "gauge",
+                 "1 while the last append failed for lack of space.",
+                 [](const StorageStats& s) { return s.disk_full ? 1 : 0; });
+  storage_metric("sluice_endpoint_dead_letter_total", "counter",
+                 "Lines written to the dead-letter segments after a permanent failure.",
+                 [](const StorageStats& s) { return s.dead_letter_lines; });
   header(out, "sluice_endpoint_batch_latency_seconds", "histogram",
          "Time from taking a batch from the queue to its acknowledgement.");
   for (const auto& e : eps) {
@@ -179,6 +218,23 @@ std::string Api::status() const {
         "\"received\":{},\"delivered\":{},\"retried\":{}}}",
         lag, depth.lines, depth.bytes, depth.leased_lines, e->counters.received.load(),
         e->counters.delivered.load(), e->counters.retried.load());
+    if (auto st = e->queue->storage_stats()) {
+      // Inside the endpoint object: drop its closing brace, add "storage", close again.
+      out.pop_back();
+      out += fmt::format(
+          ",\"storage\":{{\"disk_bytes\":{},\"unacked_bytes\":{},\"segments\":{},"
+          "\"recovered_torn_records\":{},\"corrupt_records_skipped\":{},\"disk_full\":{},"
+          "\"disk_full_errors\":{},\"write_errors\":{},\"dead_letter\":{},\"last_error\":",
+          st->bytes_on_disk, st->unacked_bytes, st->segments, st->recovered_torn_records,
+          st->corrupt_records_skipped, st->disk_full ? "true" : "false", st->disk_full_errors,
+          st->write_errors, st->dead_letter_lines);
+      if (st->last_error.empty()) {
+        out += "null";
+      } else {
+        append_json_string(out, st->last_error);
+      }
+      out += "}}";
+    }
   }
   out += "],\"sources\":[";
   first = true;

@@ -45,6 +45,17 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config) {
   auto router = Router::build(e.config_);
   if (!router) return router.error();
   e.router_ = std::move(*router);
+  // What recovery of the disk queues found: operators want to know about damage at once.
+  for (const auto& endpoint : e.router_->endpoints()) {
+    auto st = endpoint->queue->storage_stats();
+    if (!st) continue;
+    QueueDepth d = endpoint->queue->depth();
+    fmt::print(stderr,
+               "sluice: service \"{}\" endpoint \"{}\": disk queue: {} line(s), {} bytes "
+               "recovered; torn records cut off: {}; corrupt records skipped: {} ({} bytes)\n",
+               endpoint->service_id, endpoint->name(), d.lines, d.bytes, st->recovered_torn_records,
+               st->corrupt_records_skipped, st->corrupt_bytes_skipped);
+  }
 
   std::string hostname = this_hostname();
   for (const auto& endpoint : e.router_->endpoints()) {
@@ -156,7 +167,12 @@ void Engine::shutdown() {
 
   for (const auto& e : router_->endpoints()) {
     QueueDepth d = e->queue->depth();
-    if (d.lines > 0) {
+    if (d.lines > 0 && e->queue->storage_stats()) {
+      fmt::print(stderr,
+                 "sluice: service \"{}\" endpoint \"{}\": {} line(s), {} bytes not delivered "
+                 "before the shutdown grace ran out; they stay on disk for the next start\n",
+                 e->service_id, e->name(), d.lines, d.bytes);
+    } else if (d.lines > 0) {
       fmt::print(
           stderr,
           "sluice: service \"{}\" endpoint \"{}\": {} line(s), {} bytes not delivered before "

@@ -108,7 +108,7 @@ class Session : public std::enable_shared_from_this<Session> {
 // What the listener and its sessions share. Sessions hold it by shared_ptr, so it outlives the
 // HttpServer object if their last handlers run after it is gone.
 struct ServerState {
-  HttpServer::Handler handler;
+  HttpServer::AsyncHandler handler;
   uint64_t max_body_bytes = 0;
   ConnectionSet<Session> sessions;
 };
@@ -204,8 +204,12 @@ void Session::on_body(error_code ec) {
   }
   request.body = std::move(message.body());
   bool keep_alive = message.keep_alive();
-  HttpResponse response = state_->handler(request);
-  answer(std::move(response), keep_alive);
+  state_->handler(request, [self = shared_from_this(), keep_alive](HttpResponse response) {
+    asio::dispatch(self->stream_.get_executor(),
+                   [self, keep_alive, response = std::move(response)]() mutable {
+                     self->answer(std::move(response), keep_alive);
+                   });
+  });
 }
 
 void Session::answer(HttpResponse response, bool keep_alive) {
@@ -352,6 +356,16 @@ class BeastHttpServer final : public HttpServer {
 Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io,
                                                       const ListenAddress& listen,
                                                       uint64_t max_body_bytes, Handler handler) {
+  return start_async(io, listen, max_body_bytes,
+                     [handler = std::move(handler)](HttpRequest& request, Responder respond) {
+                       respond(handler(request));
+                     });
+}
+
+Result<std::unique_ptr<HttpServer>> HttpServer::start_async(asio::io_context& io,
+                                                            const ListenAddress& listen,
+                                                            uint64_t max_body_bytes,
+                                                            AsyncHandler handler) {
   auto state = std::make_shared<ServerState>();
   state->handler = std::move(handler);
   state->max_body_bytes = max_body_bytes;

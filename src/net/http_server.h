@@ -33,6 +33,12 @@ struct HttpResponse {
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(HttpRequest&)>;
+  // Answers the request; callable once, from any thread (the answer is written on the
+  // connection's strand). Holding it keeps the connection open.
+  using Responder = std::function<void(HttpResponse)>;
+  // A handler that may answer later, e.g. once ingested lines are durable: the io thread is free
+  // for other connections meanwhile.
+  using AsyncHandler = std::function<void(HttpRequest&, Responder)>;
   virtual ~HttpServer() = default;
   // The bound port (useful with port 0).
   [[nodiscard]] virtual uint16_t port() const = 0;
@@ -42,6 +48,10 @@ class HttpServer {
                                                                  const ListenAddress& listen,
                                                                  uint64_t max_body_bytes,
                                                                  Handler handler);
+  [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start_async(boost::asio::io_context& io,
+                                                                       const ListenAddress& listen,
+                                                                       uint64_t max_body_bytes,
+                                                                       AsyncHandler handler);
 };
 
 }  // namespace sluice

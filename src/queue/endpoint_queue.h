@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "config/config.h"
 #include "queue/line_batch.h"
@@ -27,6 +29,21 @@ struct QueueDepth {
   uint64_t lines = 0;
   uint64_t bytes = 0;
   uint64_t leased_lines = 0;
+};
+
+// What a disk-backed queue reports beyond its depth (/metrics, /status, `sluice queue inspect`).
+struct StorageStats {
+  uint64_t bytes_on_disk = 0;  // segment files, acknowledged-but-kept (keep_acked) included
+  uint64_t unacked_bytes = 0;  // framed bytes not yet acknowledged, counted against max_bytes
+  uint64_t segments = 0;
+  uint64_t recovered_torn_records = 0;   // torn last records cut off at start
+  uint64_t corrupt_records_skipped = 0;  // damaged runs skipped (bad checksum or framing)
+  uint64_t corrupt_bytes_skipped = 0;
+  uint64_t disk_full_errors = 0;  // appends refused with ENOSPC
+  uint64_t write_errors = 0;      // other write, fsync or file errors
+  uint64_t dead_letter_lines = 0;
+  bool disk_full = false;  // the last append failed for lack of space
+  std::string last_error;
 };
 
 // An endpoint's queue. Producers are source threads; the consumer is the endpoint's sink.
@@ -56,6 +73,21 @@ class EndpointQueue {
   virtual void set_space_callback(std::function<void()> callback) = 0;
 
   [[nodiscard]] virtual QueueDepth depth() const = 0;
+
+  // Calls `done` once every line pushed before this call is durable at the queue's level: at
+  // once for the memory queue, and for a disk queue unless fsync = always, where it runs after
+  // the next fsync, on the queue's flusher thread. A source acknowledges its client from `done`.
+  virtual void when_durable(std::function<void()> done) { done(); }
+  // True for a queue that keeps lines across a crash (disk). Lines a source still holds for a
+  // full durable queue are not yet safe, so it must not acknowledge them.
+  [[nodiscard]] virtual bool durable() const { return false; }
+
+  // Lines [first, first + count) of `lease` failed permanently. A disk queue keeps them in a
+  // dead-letter segment for `sluice queue inspect/replay`; the memory queue has nowhere to keep
+  // them. The sink still acks them afterwards, and counts them as dropped.
+  virtual void dead_letter(const Lease& lease, size_t first, size_t count) {}
+
+  [[nodiscard]] virtual std::optional<StorageStats> storage_stats() const { return std::nullopt; }
 };
 
 // The in-memory queue, bounded in bytes.

@@ -1,6 +1,8 @@
 #include "route/ingest_session.h"
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 
 #include <fmt/format.h>
 
@@ -37,7 +39,8 @@ IngestSession::IngestSession(Router& router, std::string default_service, Payloa
     : router_(router),
       default_service_(std::move(default_service)),
       payload_(payload),
-      pending_(router.endpoints().size()) {}
+      pending_(router.endpoints().size()),
+      pushed_(router.endpoints().size(), 0) {}
 
 Status IngestSession::submit(std::string_view payload) {
   std::string_view p = trim_left(payload);
@@ -124,9 +127,42 @@ bool IngestSession::flush() {
                                                                    std::memory_order_relaxed);
     }
     pending_lines_ -= before - batch.size();
+    if (r.accepted > 0) pushed_[i] = 1;
     if (r.full) all = false;
   }
   return all;
+}
+
+}  // namespace sluice
+
+namespace sluice {
+
+bool IngestSession::pending_for_durable_queue() const {
+  const auto& endpoints = router_.endpoints();
+  for (size_t i = 0; i < pending_.size(); ++i) {
+    if (!pending_[i].empty() && endpoints[i]->queue->durable()) return true;
+  }
+  return false;
+}
+
+void IngestSession::when_durable(std::function<void()> done) {
+  struct Join {
+    std::atomic<size_t> remaining{1};  // 1 for the loop below, so it cannot finish early
+    std::function<void()> done;
+  };
+  auto join = std::make_shared<Join>();
+  join->done = std::move(done);
+  auto arrive = [join] {
+    if (join->remaining.fetch_sub(1) == 1) join->done();
+  };
+  const auto& endpoints = router_.endpoints();
+  for (size_t i = 0; i < pushed_.size(); ++i) {
+    if (!pushed_[i]) continue;
+    pushed_[i] = 0;
+    join->remaining.fetch_add(1);
+    endpoints[i]->queue->when_durable(arrive);
+  }
+  arrive();
 }
 
 }  // namespace sluice

@@ -37,6 +37,13 @@ class IngestSession {
   // flush() again shortly. Drop policies never return false.
   [[nodiscard]] bool flush();
   [[nodiscard]] bool has_pending() const { return pending_lines_ > 0; }
+  // Some pending line waits for a durable (disk) queue: not yet safe to acknowledge.
+  [[nodiscard]] bool pending_for_durable_queue() const;
+
+  // Calls `done` once every line this session pushed since the last call is durable at its
+  // queue's level (EndpointQueue::when_durable): at once for memory queues; with fsync = always,
+  // later, from a disk queue's flusher thread. The session may be reused meanwhile.
+  void when_durable(std::function<void()> done);
 
  private:
   void queue_line(EndpointRuntime& endpoint, std::string_view line);
@@ -49,6 +56,7 @@ class IngestSession {
   EvalContext ctx_;
   LineBuffer line_;
   std::vector<LineBatch> pending_;  // by EndpointRuntime::index
+  std::vector<uint8_t> pushed_;     // by index: lines pushed since the last when_durable()
   size_t pending_lines_ = 0;
 };
 

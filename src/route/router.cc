@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include "queue/disk/disk_queue.h"
+#include "queue/disk/queue_dir.h"
+
 namespace sluice {
 
 EndpointRuntime* ServiceRuntime::endpoint(std::string_view name) const {
@@ -42,7 +45,25 @@ Result<std::unique_ptr<Router>> Router::build(const Config& config) {
         }
         e->condition = std::make_shared<const Condition>(std::move(*cond));
       }
-      e->queue = make_memory_queue(ec.queue_max_bytes, ec.when_full);
+      if (config.storage.dir.empty()) {
+        e->queue = make_memory_queue(ec.queue_max_bytes, ec.when_full);
+      } else {
+        DiskQueueOptions o;
+        o.dir = endpoint_queue_dir(config.storage.dir, svc.id, ec.name);
+        o.max_bytes = ec.max_bytes;
+        o.when_full = ec.when_full;
+        o.fsync = ec.fsync;
+        o.fsync_interval = std::chrono::milliseconds(
+            std::max<int64_t>(1, int64_t(config.storage.fsync_interval_seconds * 1000)));
+        o.segment_bytes = config.storage.segment_bytes;
+        o.keep_acked = ec.keep_acked;
+        auto q = open_disk_queue(std::move(o));
+        if (!q) {
+          return Error(fmt::format("service \"{}\" endpoint \"{}\": disk queue: {}", svc.id,
+                                   ec.name, q.error().message()));
+        }
+        e->queue = std::move(*q);
+      }
       rt.endpoints.push_back(e.get());
       if (!ec.placement_none) rt.automatic.push_back(e.get());
       router->endpoints_.push_back(std::move(e));

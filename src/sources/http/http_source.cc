@@ -41,21 +41,24 @@ struct SessionPool : std::enable_shared_from_this<SessionPool> {
     return s;
   }
 
-  void release(std::unique_ptr<IngestSession> s, bool flushed) {
+  // `on_flushed` (may be empty) runs once the session's lines are all queued.
+  void release(std::unique_ptr<IngestSession> s, bool flushed, std::function<void()> on_flushed) {
     std::lock_guard lock(mu);
     if (flushed) {
       free.push_back(std::move(s));
       return;
     }
-    parked.push_back(std::move(s));
+    parked.push_back(Parked{std::move(s), std::move(on_flushed)});
     arm_locked();
   }
 
   // True when nothing is parked any more.
   bool flush_parked_locked() {
     for (size_t i = 0; i < parked.size();) {
-      if (parked[i]->flush()) {
-        free.push_back(std::move(parked[i]));
+      if (parked[i].session->flush()) {
+        // Only answers post to the connection's strand: safe under the lock.
+        if (parked[i].on_flushed) parked[i].session->when_durable(std::move(parked[i].on_flushed));
+        free.push_back(std::move(parked[i].session));
         parked.erase(parked.begin() + long(i));
       } else {
         ++i;
@@ -82,7 +85,11 @@ struct SessionPool : std::enable_shared_from_this<SessionPool> {
   Router& router;
   std::mutex mu;
   std::vector<std::unique_ptr<IngestSession>> free;
-  std::vector<std::unique_ptr<IngestSession>> parked;
+  struct Parked {
+    std::unique_ptr<IngestSession> session;
+    std::function<void()> on_flushed;
+  };
+  std::vector<Parked> parked;
   asio::steady_timer timer;  // used on its strand only
   bool timer_armed = false;
   bool stopping = false;
@@ -118,8 +125,11 @@ HttpSource::~HttpSource() {
 }
 
 Status HttpSource::start() {
-  auto server = HttpServer::start(ctx_.io, ctx_.config.listen, ctx_.config.max_body_bytes,
-                                  [this](HttpRequest& request) { return handle(request); });
+  auto server =
+      HttpServer::start_async(ctx_.io, ctx_.config.listen, ctx_.config.max_body_bytes,
+                              [this](HttpRequest& request, HttpServer::Responder respond) {
+                                handle(request, std::move(respond));
+                              });
   if (!server) return Error(fmt::format("source http: {}", server.error().message()));
   server_ = std::move(*server);
   return {};
@@ -153,7 +163,53 @@ std::string HttpSource::describe() const {
                      server_ ? server_->port() : ctx_.config.listen.port);
 }
 
-HttpResponse HttpSource::handle(HttpRequest& request) {
+void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
+  HttpResponse early = route(request);
+  if (early.status != 0) return respond(std::move(early));
+  std::string_view path = request.target;
+  path = path.substr(0, path.find('?'));
+  IngestKind kind = path == "/ingest/logs" ? IngestKind::kLogStatements : IngestKind::kRecords;
+  std::string_view service_id;
+  if (kind == IngestKind::kRecords) {
+    constexpr std::string_view kPrefix = "/ingest/", kRequests = "/requests";
+    service_id = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kRequests.size());
+  }
+
+  std::unique_ptr<IngestSession> session = pool_->acquire();
+  if (!session) {
+    HttpResponse r = json_error(503, "the queues are full; retry later");
+    r.headers.emplace_back("Retry-After", "1");
+    return respond(std::move(r));
+  }
+  IngestOutcome outcome = ingest_body(*session, kind, service_id, request.body);
+  ctx_.counters.messages.fetch_add(outcome.accepted + outcome.rejected, std::memory_order_relaxed);
+  ctx_.counters.rejected.fetch_add(outcome.rejected, std::memory_order_relaxed);
+  ctx_.counters.bytes.fetch_add(request.body.size(), std::memory_order_relaxed);
+  if (outcome.rejected > 0) {
+    log_->log("POST {}: rejected {} of {} lines; line {}: {}", path, outcome.rejected,
+              outcome.accepted + outcome.rejected, outcome.errors.front().line,
+              outcome.errors.front().reason);
+  }
+  auto accepted = [respond, body = outcome_json(outcome)] { respond(json_response(202, body)); };
+  bool flushed = session->flush();
+  if (flushed) {
+    // 202 once the lines are durable at the queue's fsync level: at once unless fsync = always.
+    session->when_durable(accepted);
+    pool_->release(std::move(session), true, nullptr);
+  } else if (session->pending_for_durable_queue()) {
+    // Lines still held for a full disk queue are not safe yet: answer once they are queued and
+    // durable. The client waits; other connections do not.
+    pool_->release(std::move(session), false, accepted);
+  } else {
+    // Memory queues: lines held by the parked session are as safe as queued ones (both are in
+    // memory), so they are accepted now; the retry timer queues them.
+    session->when_durable(accepted);
+    pool_->release(std::move(session), false, nullptr);
+  }
+}
+
+// The answer for a request that is not ingested (status 0: ingest it).
+HttpResponse HttpSource::route(HttpRequest& request) {
   std::string_view path = request.target;
   path = path.substr(0, path.find('?'));
   IngestKind kind;
@@ -183,27 +239,9 @@ HttpResponse HttpSource::handle(HttpRequest& request) {
     return json_error(404, fmt::format("unknown service \"{}\"", service_id));
   }
 
-  std::unique_ptr<IngestSession> session = pool_->acquire();
-  if (!session) {
-    HttpResponse r = json_error(503, "the queues are full; retry later");
-    r.headers.emplace_back("Retry-After", "1");
-    return r;
-  }
-  IngestOutcome outcome = ingest_body(*session, kind, service_id, request.body);
-  // Lines that do not fit now stay with the parked session and are queued by its retry timer:
-  // they are accepted, so the answer is still 202.
-  bool flushed = session->flush();
-  pool_->release(std::move(session), flushed);
-
-  ctx_.counters.messages.fetch_add(outcome.accepted + outcome.rejected, std::memory_order_relaxed);
-  ctx_.counters.rejected.fetch_add(outcome.rejected, std::memory_order_relaxed);
-  ctx_.counters.bytes.fetch_add(request.body.size(), std::memory_order_relaxed);
-  if (outcome.rejected > 0) {
-    log_->log("POST {}: rejected {} of {} lines; line {}: {}", path, outcome.rejected,
-              outcome.accepted + outcome.rejected, outcome.errors.front().line,
-              outcome.errors.front().reason);
-  }
-  return json_response(202, outcome_json(outcome));
+  HttpResponse ingest;
+  ingest.status = 0;
+  return ingest;
 }
 
 }  // namespace sluice

@@ -26,6 +26,10 @@ struct SessionPool;
 // is parked, new requests are answered 503 with Retry-After: 1 before their body is looked at,
 // so nothing of theirs is accepted and a client's retry cannot duplicate lines. What is held
 // beyond the queue's bound is at most one request per ingest thread.
+//
+// Durability: with disk queues, 202 means the lines are in the queue at its fsync level (with
+// fsync = always, after the fsync; the io thread serves other connections meanwhile), and a
+// request whose lines wait for a full disk queue is answered only once they are in it.
 class HttpSource final : public Source {
  public:
   // `ctx.config`, `ctx.router`, `ctx.counters` and `ctx.io` must outlive the source.
@@ -39,7 +43,8 @@ class HttpSource final : public Source {
   [[nodiscard]] uint16_t port() const { return server_ ? server_->port() : 0; }
 
  private:
-  HttpResponse handle(HttpRequest& request);
+  void handle(HttpRequest& request, HttpServer::Responder respond);
+  HttpResponse route(HttpRequest& request);
 
   SourceContext ctx_;
   std::shared_ptr<http_detail::SessionPool> pool_;

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "config/config.h"
+#include "core/result.h"
+#include "queue/disk/segment_writer.h"
+#include "queue/endpoint_queue.h"
+
+namespace sluice {
+
+struct DiskQueueOptions {
+  std::string dir;  // this endpoint's directory (see queue_dir.h); created if missing
+  uint64_t max_bytes = 1ull << 30;  // framed, unacknowledged bytes on disk
+  WhenFull when_full = WhenFull::kBlock;
+  FsyncMode fsync = FsyncMode::kInterval;
+  std::chrono::milliseconds fsync_interval{100};
+  uint64_t segment_bytes = 64ull * 1024 * 1024;
+  uint64_t keep_acked = 0;  // bytes of fully acknowledged segments kept for replay
+  WriteFunction write;      // tests inject failures here; empty: write(2)
+};
+
+// Opens (recovering) or creates the disk-backed queue in `options.dir`. Recovery: takes the
+// directory's lock (one process per queue), reads the ledger, scans every unacknowledged segment
+// (cutting off a torn last record, counting damaged runs, which the reader later skips), and
+// resumes after the acknowledged position. What it found is in storage_stats(). The error names
+// the file and the reason.
+[[nodiscard]] Result<std::unique_ptr<EndpointQueue>> open_disk_queue(DiskQueueOptions options);
+
+// The records of `dir` that were acknowledged but are still kept (keep_acked), appended at or
+// after `from_ms`, oldest first; for `sluice queue replay`. Reads the files only: it does not
+// need the queue's lock and works whether or not sluice is running.
+using ReplayVisitor = std::function<void(std::string_view line, uint64_t time_ms)>;
+[[nodiscard]] Result<uint64_t> visit_acked_records(const std::string& dir, uint64_t from_ms,
+                                                   const ReplayVisitor& visit);
+
+}  // namespace sluice
