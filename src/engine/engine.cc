@@ -48,7 +48,8 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config) {
 
   std::string hostname = this_hostname();
   for (const auto& endpoint : e.router_->endpoints()) {
-    auto ctx = std::make_unique<SinkContext>(SinkContext{*endpoint, e.delivery_io_, hostname});
+    auto ctx = std::make_unique<SinkContext>(
+        SinkContext{*endpoint, e.delivery_io_, hostname, e.config_.storage_dir});
     std::unique_ptr<Sink> sink = make_sink(*ctx);
     if (!sink) {
       return Error(fmt::format("service \"{}\" endpoint \"{}\": type \"{}\" cannot run yet",

@@ -14,7 +14,8 @@ namespace sluice {
 struct SinkContext {
   EndpointRuntime& endpoint;
   boost::asio::io_context& io;
-  std::string hostname;  // this machine's name, for syslog framing
+  std::string hostname;     // this machine's name, for syslog framing
+  std::string storage_dir;  // [storage] dir, or "": where per-endpoint files (dead letter) go
 };
 
 // A running destination. A sink takes lines from its endpoint's queue, sends them, and acks
