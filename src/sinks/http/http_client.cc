@@ -50,11 +50,11 @@ bool starts_with_fold(std::string_view s, std::string_view prefix) {
 }  // namespace
 
 struct HttpClient::Transfer {
-  HttpRequest request;
-  std::function<void(HttpResponse)> done;
+  HttpClientRequest request;
+  std::function<void(HttpClientResponse)> done;
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
-  HttpResponse response;
+  HttpClientResponse response;
   char error[CURL_ERROR_SIZE] = {};
 
   ~Transfer() {
@@ -121,7 +121,7 @@ void HttpClient::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-void HttpClient::send(HttpRequest request, std::function<void(HttpResponse)> done) {
+void HttpClient::send(HttpClientRequest request, std::function<void(HttpClientResponse)> done) {
   auto t = std::make_unique<Transfer>();
   t->request = std::move(request);
   t->done = std::move(done);
@@ -135,7 +135,7 @@ void HttpClient::send(HttpRequest request, std::function<void(HttpResponse)> don
 
 Status HttpClient::configure(Transfer& t) {
   CURL* e = t.easy;
-  const HttpRequest& r = t.request;
+  const HttpClientRequest& r = t.request;
   curl_easy_setopt(e, CURLOPT_URL, r.url.c_str());
   curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(e, CURLOPT_USERAGENT, "sluice/0.1.0");
@@ -199,7 +199,7 @@ Status HttpClient::configure(Transfer& t) {
 
 void HttpClient::finish(std::unique_ptr<Transfer> t, int code_int) {
   auto code = CURLcode(code_int);
-  HttpResponse& resp = t->response;
+  HttpClientResponse& resp = t->response;
   curl_off_t usec = 0;
   curl_easy_getinfo(t->easy, CURLINFO_TOTAL_TIME_T, &usec);
   resp.elapsed = std::chrono::microseconds(usec);
@@ -221,7 +221,7 @@ void HttpClient::finish(std::unique_ptr<Transfer> t, int code_int) {
   spare_.push_back(t->easy);
   t->easy = nullptr;
   auto done = std::move(t->done);
-  HttpResponse out = std::move(resp);
+  HttpClientResponse out = std::move(resp);
   t.reset();  // frees the header list and the last reference to the body
   done(std::move(out));
 }
@@ -245,7 +245,7 @@ void HttpClient::run() {
       if (!st || curl_multi_add_handle(multi_, t->easy) != CURLM_OK) {
         if (t->easy != nullptr) spare_.push_back(t->easy);
         t->easy = nullptr;
-        HttpResponse resp;
+        HttpClientResponse resp;
         resp.outcome.transport_ok = false;
         resp.outcome.transport = HttpOutcome::Transport::kConfiguration;
         resp.outcome.transport_error = st ? "libcurl refused the transfer" : st.error().message();

@@ -21,7 +21,7 @@ struct curl_slist;
 namespace sluice {
 
 // One request. The body is shared, not copied: a retried request sends the same buffer again.
-struct HttpRequest {
+struct HttpClientRequest {
   std::string method = "POST";  // POST, PUT or GET
   std::string url;
   std::vector<std::string> headers;  // "Name: value"
@@ -30,7 +30,7 @@ struct HttpRequest {
   size_t max_response_body = kErrorBodyBytes;  // the rest of the response body is discarded
 };
 
-struct HttpResponse {
+struct HttpClientResponse {
   HttpOutcome outcome;
   std::chrono::microseconds elapsed{0};
   int http_version = 0;  // 11, 20 (HTTP/1.1, HTTP/2); 0 when there was no response
@@ -68,7 +68,7 @@ class HttpClient {
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  void send(HttpRequest request, std::function<void(HttpResponse)> done);
+  void send(HttpClientRequest request, std::function<void(HttpClientResponse)> done);
   // Aborts every transfer (their callbacks never run) and joins the thread. Idempotent.
   void stop();
 

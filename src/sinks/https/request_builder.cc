@@ -29,8 +29,8 @@ Result<std::unique_ptr<HttpsRequestBuilder>> HttpsRequestBuilder::create(const H
   return b;
 }
 
-HttpRequest HttpsRequestBuilder::request(std::shared_ptr<const std::string> body) const {
-  HttpRequest r;
+HttpClientRequest HttpsRequestBuilder::request(std::shared_ptr<const std::string> body) const {
+  HttpClientRequest r;
   r.method = settings_->method;
   r.url = target_.url;
   r.headers = headers_;
@@ -39,8 +39,8 @@ HttpRequest HttpsRequestBuilder::request(std::shared_ptr<const std::string> body
   return r;
 }
 
-HttpRequest HttpsRequestBuilder::challenge_request() const {
-  HttpRequest r;
+HttpClientRequest HttpsRequestBuilder::challenge_request() const {
+  HttpClientRequest r;
   r.method = "GET";
   r.url = target_.challenge_url;
   if (!target_.host_header.empty()) r.headers.push_back(target_.host_header);

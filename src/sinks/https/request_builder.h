@@ -27,8 +27,8 @@ class HttpsRequestBuilder {
                     std::chrono::system_clock::time_point now, EncodedBody& out) {
     return body_->build(batches, now, out);
   }
-  [[nodiscard]] HttpRequest request(std::shared_ptr<const std::string> body) const;
-  [[nodiscard]] HttpRequest challenge_request() const;
+  [[nodiscard]] HttpClientRequest request(std::shared_ptr<const std::string> body) const;
+  [[nodiscard]] HttpClientRequest challenge_request() const;
 
   // Content-Type, Content-Encoding, Host (with tls_hostname), then the custom headers.
   [[nodiscard]] const std::vector<std::string>& headers() const { return headers_; }

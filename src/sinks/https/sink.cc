@@ -173,7 +173,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   // ---- the challenge ------------------------------------------------------------------------
 
   void send_challenge() {
-    client_->send(builder_->challenge_request(), [weak = weak_from_this()](HttpResponse r) {
+    client_->send(builder_->challenge_request(), [weak = weak_from_this()](HttpClientResponse r) {
       auto self = weak.lock();
       if (!self) return;
       asio::post(self->strand_, [self, r = std::move(r)]() mutable {
@@ -182,7 +182,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     });
   }
 
-  void on_challenge(const HttpResponse& r) {
+  void on_challenge(const HttpClientResponse& r) {
     const HttpOutcome& o = r.outcome;
     std::string reason;
     if (!o.transport_ok) {
@@ -323,13 +323,14 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     ++in_flight_;
     endpoint_.counters.requests_in_flight.store(in_flight_, std::memory_order_relaxed);
     uint64_t seq = r.seq;
-    client_->send(builder_->request(r.body), [weak = weak_from_this(), seq](HttpResponse resp) {
-      auto self = weak.lock();
-      if (!self) return;
-      asio::post(self->strand_, [self, seq, resp = std::move(resp)]() mutable {
-        if (!self->stopped_) self->on_response(seq, resp);
-      });
-    });
+    client_->send(builder_->request(r.body),
+                  [weak = weak_from_this(), seq](HttpClientResponse resp) {
+                    auto self = weak.lock();
+                    if (!self) return;
+                    asio::post(self->strand_, [self, seq, resp = std::move(resp)]() mutable {
+                      if (!self->stopped_) self->on_response(seq, resp);
+                    });
+                  });
   }
 
   Request* find(uint64_t seq) {
@@ -339,7 +340,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     return nullptr;
   }
 
-  void on_response(uint64_t seq, const HttpResponse& resp) {
+  void on_response(uint64_t seq, const HttpClientResponse& resp) {
     Request* r = find(seq);
     if (r == nullptr || r->state != Request::State::kInFlight) return;
     --in_flight_;
