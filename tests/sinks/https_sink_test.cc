@@ -1,5 +1,6 @@
 // The https sink's batching, retry order and challenge against a real HTTP server on 127.0.0.1
 // (sluice's own Beast server, the one HTTP ingest uses), with a real memory queue.
+#include <algorithm>
 #include <atomic>
 #include <mutex>
 #include <optional>
@@ -226,6 +227,33 @@ TEST(HttpsSink, ChallengeFailureHoldsLinesUntilTheReceiverServesTheHash) {
   ASSERT_TRUE(eventually([&] { return r.accepted().size() == 1; }));
   EXPECT_EQ(r.accepted()[0], "held");
   EXPECT_TRUE(eventually([&] { return h.endpoint().status.snapshot().state == "ok"; }));
+}
+
+TEST(HttpsSink, AdaptiveConcurrencyDeliversEverythingThroughErrors) {
+  Receiver r;
+  r.script({200, 200, 500, 200, 503});
+  auto s = settings_for(r);
+  s->delivery.adaptive_concurrency = true;
+  s->delivery.concurrency = HttpDeliverySettings::kMaxConcurrency;
+  s->delivery.request_max_entries = 10;
+  s->delivery.period_seconds = 0;
+  Harness h(s);
+  for (int i = 0; i < 400; i += 20) h.push(numbered(i, i + 20));
+  ASSERT_TRUE(eventually([&] { return h.endpoint().counters.delivered == 400; }));
+  std::vector<std::string> lines;
+  for (const auto& b : r.accepted()) {
+    size_t start = 0;
+    while (start <= b.size()) {
+      size_t nl = b.find('\n', start);
+      lines.push_back(b.substr(start, nl == std::string::npos ? std::string::npos : nl - start));
+      if (nl == std::string::npos) break;
+      start = nl + 1;
+    }
+  }
+  std::sort(lines.begin(), lines.end());
+  auto want = numbered(0, 400);
+  std::sort(want.begin(), want.end());
+  EXPECT_EQ(lines, want);  // each line once
 }
 
 TEST(HttpsSink, StopGivesUnsentLinesBackInOrder) {
