@@ -1,5 +1,6 @@
 #include <CLI/CLI.hpp>
 
+#include "app/challenge_command.h"
 #include "app/check_command.h"
 #include "app/queue_command.h"
 #include "app/render_command.h"
@@ -10,6 +11,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", "sluice 0.1.0");
   int exit_code = 0;
+  sluice::add_challenge_command(app, exit_code);
   sluice::add_check_command(app, exit_code);
   sluice::add_queue_command(app, exit_code);
   sluice::add_render_command(app, exit_code);

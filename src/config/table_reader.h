@@ -51,6 +51,13 @@ class TableReader {
   const toml::array* tables(std::string_view key);
   const toml::table* table(std::string_view key);
 
+  // True when the key is present and holds a string, for fields that take either a number or a
+  // keyword (concurrency = 4 or "adaptive"). Does not mark the key as known.
+  [[nodiscard]] bool is_string(std::string_view key) const {
+    const toml::node* node = table_.get(key);
+    return node != nullptr && node->is_string();
+  }
+
   // Marks a key as known without reading it (it is read elsewhere).
   void known(std::string_view key) { known_.emplace_back(key); }
 

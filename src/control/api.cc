@@ -87,6 +87,15 @@ std::string Api::metrics() const {
     out += fmt::format("sluice_endpoint_lines_cut_total{{{},rule=\"length\"}} {}\n",
                        endpoint_labels(*e), e->counters.truncated.load());
   }
+  counter("sluice_endpoint_invalid_json_total",
+          "Lines sent as JSON strings because they were not valid JSON (json_format 1 and 2).",
+          [](const EndpointRuntime& e) { return e.counters.invalid_json.load(); });
+  header(out, "sluice_endpoint_requests_in_flight", "gauge",
+         "Requests sent and not yet answered (HTTP endpoints).");
+  for (const auto& e : eps) {
+    out += fmt::format("sluice_endpoint_requests_in_flight{{{}}} {}\n", endpoint_labels(*e),
+                       e->counters.requests_in_flight.load());
+  }
   header(out, "sluice_endpoint_errors_total", "counter", "Destination errors, by class.");
   for (const auto& e : eps) {
     for (size_t c = 0; c < size_t(ErrorClass::kCount); ++c) {
@@ -215,9 +224,10 @@ std::string Api::status() const {
     }
     out += fmt::format(
         ",\"lag_seconds\":{:.3f},\"queue\":{{\"lines\":{},\"bytes\":{},\"in_flight\":{}}},"
-        "\"received\":{},\"delivered\":{},\"retried\":{}}}",
+        "\"received\":{},\"delivered\":{},\"retried\":{},\"dropped_permanent\":{}}}",
         lag, depth.lines, depth.bytes, depth.leased_lines, e->counters.received.load(),
-        e->counters.delivered.load(), e->counters.retried.load());
+        e->counters.delivered.load(), e->counters.retried.load(),
+        e->counters.dropped[size_t(DropReason::kPermanentError)].load());
     if (auto st = e->queue->storage_stats()) {
       // Inside the endpoint object: drop its closing brace, add "storage", close again.
       out.pop_back();

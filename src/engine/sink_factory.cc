@@ -1,6 +1,7 @@
 #include "engine/sink_factory.h"
 
 #include "sinks/file/sink.h"
+#include "sinks/https/sink.h"
 #include "sinks/syslog/sink.h"
 
 namespace sluice {
@@ -9,6 +10,7 @@ std::unique_ptr<Sink> make_sink(SinkContext& ctx) {
   const std::string& type = ctx.endpoint.config->type;
   if (type == "file" || type == "stdout" || type == "stderr") return make_file_sink(ctx);
   if (type == "syslog") return make_syslog_sink(ctx);
+  if (type == "https") return make_https_sink(ctx);
   return nullptr;
 }
 

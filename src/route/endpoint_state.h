@@ -31,6 +31,9 @@ struct EndpointCounters {
   std::atomic<uint64_t> retried{0};         // lines sent again after a failure
   std::atomic<uint64_t> cut_at_newline{0};  // line rules: cut at '\n' or NUL
   std::atomic<uint64_t> truncated{0};       // line rules: cut at the length limit
+  // HTTP json_format 1/2: lines that were not valid JSON and were sent as JSON strings.
+  std::atomic<uint64_t> invalid_json{0};
+  std::atomic<uint64_t> requests_in_flight{0};  // HTTP sinks: requests awaiting an answer
   std::atomic<uint64_t> dropped[size_t(DropReason::kCount)] = {};
   std::atomic<uint64_t> errors[size_t(ErrorClass::kCount)] = {};
   // Batch latency: time from take() to ack, in buckets (seconds) for the Prometheus histogram.

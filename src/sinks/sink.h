@@ -14,7 +14,7 @@ namespace sluice {
 struct SinkContext {
   EndpointRuntime& endpoint;
   boost::asio::io_context& io;
-  std::string hostname;  // this machine's name, for syslog framing
+  std::string hostname;     // this machine's name, for syslog framing
 };
 
 // A running destination. A sink takes lines from its endpoint's queue, sends them, and acks

@@ -1,4 +1,5 @@
 #include "sinks/file/config.h"
+#include "sinks/https/config.h"
 #include "sinks/sink_settings.h"
 #include "sinks/syslog/config.h"
 
@@ -6,10 +7,9 @@ namespace sluice {
 
 const std::vector<SinkType>& sink_types() {
   static const std::vector<SinkType> types = {
-      {"file", "blank", &parse_file_settings},
-      {"stdout", "blank", &parse_stdout_settings},
-      {"stderr", "blank", &parse_stderr_settings},
-      {"syslog", "classic", &parse_syslog_settings},
+      {"file", "blank", &parse_file_settings},     {"stdout", "blank", &parse_stdout_settings},
+      {"stderr", "blank", &parse_stderr_settings}, {"syslog", "classic", &parse_syslog_settings},
+      {"https", "blank", &parse_https_settings},
   };
   return types;
 }

@@ -2,13 +2,13 @@
 
 #include <chrono>
 #include <cstdint>
-#include <random>
 #include <string>
 #include <string_view>
 
 #include <boost/system/error_code.hpp>
 
 #include "route/endpoint_state.h"
+#include "sinks/backoff.h"
 
 namespace sluice {
 
@@ -36,26 +36,5 @@ struct SyslogVerdict {
 [[nodiscard]] SyslogVerdict classify_syslog_error(const boost::system::error_code& ec,
                                                   SyslogPhase phase, std::string_view peer,
                                                   long verify_result = 0);
-
-// Capped exponential backoff with full jitter (AWS architecture blog, "Exponential Backoff And
-// Jitter"): the n-th delay is uniform in [0, min(cap, base * 2^n)]. Full jitter spreads out the
-// reconnects of many endpoints after a shared receiver restarts.
-class Backoff {
- public:
-  Backoff(std::chrono::milliseconds base, std::chrono::milliseconds cap, uint64_t seed);
-
-  // The delay before the next attempt; each call doubles the ceiling up to the cap.
-  [[nodiscard]] std::chrono::milliseconds next();
-  // The cap itself, for configuration errors: retry slowly, without jitter towards zero.
-  [[nodiscard]] std::chrono::milliseconds slow() const { return cap_; }
-  // A connection proved healthy: start again from the base.
-  void reset() { attempt_ = 0; }
-  [[nodiscard]] uint32_t attempt() const { return attempt_; }
-
- private:
-  std::chrono::milliseconds base_, cap_;
-  uint32_t attempt_ = 0;
-  std::mt19937_64 rng_;
-};
 
 }  // namespace sluice

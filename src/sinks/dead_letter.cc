@@ -1,0 +1,47 @@
+#include "sinks/dead_letter.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace sluice {
+namespace {
+
+bool write_all(int fd, std::string_view data) {
+  while (!data.empty()) {
+    ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    data.remove_prefix(size_t(n));
+  }
+  return true;
+}
+
+std::string lines_text(std::span<const LineBatch* const> batches) {
+  std::string out;
+  for (const LineBatch* b : batches) {
+    for (size_t i = 0; i < b->size(); ++i) {
+      out.append(b->line(i));
+      out.push_back('\n');
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+DeadLetter::DeadLetter(std::string service_id, std::string endpoint)
+    : service_id_(std::move(service_id)), endpoint_(std::move(endpoint)) {}
+
+std::string DeadLetter::write(std::span<const LineBatch* const> batches, std::string_view reason) {
+  // A header naming the endpoint, then the lines as they were.
+  std::string header = fmt::format("sluice: dead letter: service \"{}\" endpoint \"{}\": {}\n",
+                                   service_id_, endpoint_, reason);
+  write_all(2, header + lines_text(batches));
+  return "stderr";
+}
+
+}  // namespace sluice

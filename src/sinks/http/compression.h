@@ -1,0 +1,41 @@
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "core/result.h"
+#include "sinks/http/delivery_settings.h"
+
+struct ZSTD_CCtx_s;
+struct z_stream_s;
+
+namespace sluice {
+
+// Compresses request bodies: gzip (RFC 1952, zlib) or zstd (RFC 8878). The library contexts are
+// kept between bodies, so a steady stream of requests does not allocate them again. One
+// instance per sink thread.
+class Compressor {
+ public:
+  static Result<std::unique_ptr<Compressor>> create(Codec codec, int level);
+  ~Compressor();
+  Compressor(const Compressor&) = delete;
+  Compressor& operator=(const Compressor&) = delete;
+
+  // Replaces `out` with the compressed `in`. Fails only if the library does (out of memory).
+  Status compress(std::string_view in, std::string& out);
+
+  [[nodiscard]] Codec codec() const { return codec_; }
+  // The Content-Encoding header value: "gzip", "zstd", or "" for none.
+  [[nodiscard]] std::string_view content_encoding() const;
+
+ private:
+  Compressor(Codec codec, int level) : codec_(codec), level_(level) {}
+
+  Codec codec_;
+  int level_;
+  z_stream_s* gzip_ = nullptr;
+  ZSTD_CCtx_s* zstd_ = nullptr;
+};
+
+}  // namespace sluice

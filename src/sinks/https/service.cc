@@ -1,0 +1,37 @@
+#include "sinks/https/service.h"
+
+#include "sinks/http/challenge.h"
+
+namespace sluice {
+
+HttpsTarget https_target(const HttpsSinkSettings& s) {
+  HttpsTarget t;
+  t.display_url = s.url;
+  HttpUrl u = s.parsed_url;
+  const std::string& name = s.delivery.tls.hostname;
+  if (u.is_https() && !name.empty() && name != u.host) {
+    std::string port = u.port.empty() ? "443" : u.port;
+    t.connect_to = "::" + u.host + ":" + port;
+    t.host_header = "Host: " + u.host + (u.port.empty() ? "" : ":" + u.port);
+    u.host = name;
+    t.url = u.origin() + u.target;
+  } else {
+    t.url = s.url;
+  }
+  t.challenge_url = challenge_url(u);
+  return t;
+}
+
+Result<std::unique_ptr<HttpClient>> start_https_client(const HttpsSinkSettings& s,
+                                                       const HttpsTarget& target) {
+  HttpClientSettings c;
+  c.version = s.http_version == HttpVersion::kHttp11  ? HttpClientSettings::Version::kHttp11
+              : s.http_version == HttpVersion::kHttp2 ? HttpClientSettings::Version::kHttp2
+                                                      : HttpClientSettings::Version::kAuto;
+  c.tls = s.delivery.tls;
+  c.connect_to = target.connect_to;
+  c.max_connections = s.delivery.concurrency;
+  return HttpClient::start(std::move(c));
+}
+
+}  // namespace sluice
