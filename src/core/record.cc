@@ -172,6 +172,19 @@ const Value* Record::find(std::string_view name, uint64_t hash) const {
   return nullptr;
 }
 
+const Value* Record::find_and_hint(const VariableRef& ref) const {
+  if (index_.empty()) return nullptr;
+  size_t mask = index_.size() - 1;
+  for (size_t s = ref.hash & mask; index_[s] != 0; s = (s + 1) & mask) {
+    const Field& f = fields_[index_[s] - 1];
+    if (f.hash == ref.hash && equal_folded(f.key, ref.name)) {
+      ref.hint.store(index_[s] - 1, std::memory_order_relaxed);
+      return &f.value;
+    }
+  }
+  return nullptr;
+}
+
 bool Record::start_usec(int64_t& out) const {
   if (start_cache_ == StartCache::kUnknown) {
     start_cache_ = compute_start_usec(start_usec_) ? StartCache::kPresent : StartCache::kAbsent;
@@ -182,11 +195,11 @@ bool Record::start_usec(int64_t& out) const {
 
 bool Record::compute_start_usec(int64_t& out) const {
   const Names& n = names();
-  if (const Value* v = find(n.time_start.name, n.time_start.hash)) return time_of(*v, out);
+  if (const Value* v = find(n.time_start)) return time_of(*v, out);
   const std::pair<const VariableRef*, int64_t> parts[] = {
       {&n.time_start_usec, 1}, {&n.time_start_msec, 1000}, {&n.time_start_sec, 1000000}};
   for (const auto& [ref, unit] : parts) {
-    if (const Value* v = find(ref->name, ref->hash)) {
+    if (const Value* v = find(*ref)) {
       return scaled_of(*v, unit, out) && time_in_range(out);
     }
   }
@@ -198,9 +211,9 @@ bool Record::elapsed_usec(int64_t& out) const {
   const std::pair<const VariableRef*, int64_t> parts[] = {
       {&n.time_elapsed_usec, 1}, {&n.time_elapsed_msec, 1000}, {&n.time_elapsed_sec, 1000000}};
   for (const auto& [ref, unit] : parts) {
-    if (const Value* v = find(ref->name, ref->hash)) return scaled_of(*v, unit, out);
+    if (const Value* v = find(*ref)) return scaled_of(*v, unit, out);
   }
-  if (const Value* v = find(n.time_elapsed.name, n.time_elapsed.hash)) {
+  if (const Value* v = find(n.time_elapsed)) {
     if (v->kind == ValueKind::kRelTime) {
       out = v->integer;
       return true;
@@ -212,9 +225,8 @@ bool Record::elapsed_usec(int64_t& out) const {
   return false;
 }
 
-Value Record::get(const VariableRef& ref, int64_t now_usec) const {
-  const Value* raw = find(ref.name, ref.hash);
-  if (ref.derived == Derived::kNone) return raw ? *raw : Value::not_set();
+Value Record::get_derived(const VariableRef& ref, int64_t now_usec) const {
+  const Value* raw = find(ref);
 
   // A carried value wins, but time.start and time.end are TIMEs even when sent as text.
   if (raw) {
@@ -248,7 +260,7 @@ Value Record::get(const VariableRef& ref, int64_t now_usec) const {
     case Derived::kTimeEndUsecFrac:
     case Derived::kNow: {
       int64_t start, elapsed, end;
-      if (const Value* v = find(n.time_end.name, n.time_end.hash); v && time_of(*v, end)) {
+      if (const Value* v = find(n.time_end); v && time_of(*v, end)) {
       } else if (start_usec(start) && elapsed_usec(elapsed) && checked_add(start, elapsed, end) &&
                  time_in_range(end)) {
       } else if (ref.derived == Derived::kNow) {
@@ -275,7 +287,7 @@ Value Record::get(const VariableRef& ref, int64_t now_usec) const {
     case Derived::kUrlExt:
     case Derived::kUrlBasename:
     case Derived::kUrlDirname: {
-      const Value* url = find(n.req_url.name, n.req_url.hash);
+      const Value* url = find(n.req_url);
       if (!url || url->kind != ValueKind::kString) return Value::not_set();
       UrlParts p = split_url(url->str);
       switch (ref.derived) {
@@ -292,11 +304,11 @@ Value Record::get(const VariableRef& ref, int64_t now_usec) const {
       }
     }
     case Derived::kReqRequest: {
-      const Value* m = find(n.req_method.name, n.req_method.hash);
+      const Value* m = find(n.req_method);
       return m ? *m : Value::not_set();
     }
     case Derived::kReqMethod: {
-      const Value* m = find(n.req_request.name, n.req_request.hash);
+      const Value* m = find(n.req_request);
       return m ? *m : Value::not_set();
     }
     case Derived::kNone:

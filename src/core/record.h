@@ -45,9 +45,25 @@ class Record {
     return find(name, fold_hash(name));
   }
 
+  // The raw field of a resolved name, or nullptr: the hinted position first, then the index.
+  [[nodiscard]] const Value* find(const VariableRef& ref) const {
+    uint32_t at = ref.hint.load(std::memory_order_relaxed);
+    if (at < fields_.size()) {
+      const Field& f = fields_[at];
+      if (f.hash == ref.hash && equal_folded(f.key, ref.name)) return &f.value;
+    }
+    return find_and_hint(ref);
+  }
+
   // The value of a variable, computed from others when the record does not carry it.
   // `now_usec` is what `now` means when the record has neither `now` nor a time.end.
-  [[nodiscard]] Value get(const VariableRef& var, int64_t now_usec = 0) const;
+  [[nodiscard]] Value get(const VariableRef& var, int64_t now_usec = 0) const {
+    if (var.derived == Derived::kNone) {
+      const Value* v = find(var);
+      return v ? *v : Value::not_set();
+    }
+    return get_derived(var, now_usec);
+  }
 
   [[nodiscard]] const std::vector<Field>& fields() const { return fields_; }
 
@@ -57,6 +73,8 @@ class Record {
 
  private:
   void rebuild_index(size_t slots);
+  [[nodiscard]] const Value* find_and_hint(const VariableRef& ref) const;
+  [[nodiscard]] Value get_derived(const VariableRef& var, int64_t now_usec) const;
   bool compute_start_usec(int64_t& out) const;
 
   std::unique_ptr<char[]> storage_;

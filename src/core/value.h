@@ -71,6 +71,15 @@ void append_value(LineBuffer& out, const Value& v);
 // The same, but a not-set value appends nothing: what a function argument sees.
 void append_value_or_empty(LineBuffer& out, const Value& v);
 
+// append_value with the common case, a string, inline.
+inline void append_value_fast(LineBuffer& out, const Value& v) {
+  if (v.kind == ValueKind::kString) {
+    append_bytes(out, v.str);
+  } else {
+    append_value(out, v);
+  }
+}
+
 // VCL's boolean view of a value: not set is false, a set string is true, numbers are true when
 // non-zero.
 [[nodiscard]] bool truthy(const Value& v);

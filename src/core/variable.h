@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -86,6 +87,25 @@ struct VariableRef {
   std::string name;
   uint64_t hash = 0;
   Derived derived = Derived::kNone;
+  // Where the name was found in the last record looked at. The records of one stream carry
+  // their keys in the same order, so checking that position first settles most lookups with one
+  // compare. Only a hint, shared by every thread that renders the format: relaxed atomics are
+  // enough, since a stale or foreign value just costs a full lookup.
+  mutable std::atomic<uint32_t> hint{UINT32_MAX};
+
+  VariableRef() = default;
+  VariableRef(const VariableRef& o)
+      : name(o.name),
+        hash(o.hash),
+        derived(o.derived),
+        hint(o.hint.load(std::memory_order_relaxed)) {}
+  VariableRef& operator=(const VariableRef& o) {
+    name = o.name;
+    hash = o.hash;
+    derived = o.derived;
+    hint.store(o.hint.load(std::memory_order_relaxed), std::memory_order_relaxed);
+    return *this;
+  }
 
   [[nodiscard]] static VariableRef make(std::string_view name);
 };

@@ -478,8 +478,11 @@ void Expression::render_node(uint32_t index, const Record& record, EvalContext& 
                              LineBuffer& out) const {
   const Node& n = nodes_[index];
   switch (n.kind) {
+    case NodeKind::kLiteral:
+      append_value_fast(out, n.literal);  // "true", "null", "%22": no evaluation needed
+      return;
     case NodeKind::kVariable:
-      append_value(out, record.get(n.variable, ctx.now_usec));
+      append_value_fast(out, record.get(n.variable, ctx.now_usec));
       return;
     case NodeKind::kConcat:
       // A concatenation of values is the concatenation of their string forms.

@@ -35,7 +35,7 @@ class LogFormat {
 
  private:
   enum class Kind : uint8_t {
-    kLiteral,
+    kLiteral,              // only the prefix: text after the last directive
     kVariable,             // %{var}V: "(null)" when not set
     kExpression,           // %{expr}V
     kJsonEscapedVariable,  // %{json.escape(var)}V: strings escaped directly, others by expression
@@ -56,7 +56,8 @@ class LogFormat {
     bool end_time = false;      // kTime*: time.end instead of time.start
     bool with_protocol = true;  // kRequestLine
     uint8_t token = 0;          // kTimeToken: 0 sec, 1 msec, 2 usec, 3 msec_frac, 4 usec_frac
-    std::string text;           // kLiteral, kTimeFormat
+    std::string prefix;         // literal text before the directive
+    std::string text;           // kTimeFormat
     VariableRef variable;       // kVariable, kDirective, kBytesClf
     std::optional<Expression> expression;
   };
