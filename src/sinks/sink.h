@@ -14,7 +14,7 @@ namespace sluice {
 struct SinkContext {
   EndpointRuntime& endpoint;
   boost::asio::io_context& io;
-  std::string hostname;     // this machine's name, for syslog framing
+  std::string hostname;  // this machine's name, for syslog framing
 };
 
 // A running destination. A sink takes lines from its endpoint's queue, sends them, and acks
@@ -30,6 +30,22 @@ class Sink {
   // Stops; lines not yet acknowledged stay in the queue. Called on the sink's io thread
   // after the loop has been asked to stop, or after io has stopped running.
   virtual void stop() = 0;
+};
+
+// A Sink whose work lives in a core that its own callbacks keep alive (shared_from_this), so
+// that the core outlives the Sink while a completion is still queued on the io_context. The
+// Sink only forwards, and stops the core when it goes.
+template <typename Core>
+class SharedCoreSink final : public Sink {
+ public:
+  explicit SharedCoreSink(std::shared_ptr<Core> core) : core_(std::move(core)) {}
+  ~SharedCoreSink() override { core_->stop(); }
+  void start() override { core_->start(); }
+  void flush() override { core_->flush(); }
+  void stop() override { core_->stop(); }
+
+ private:
+  std::shared_ptr<Core> core_;
 };
 
 }  // namespace sluice

@@ -548,18 +548,6 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   std::vector<Lease> spare_;
 };
 
-class HttpsSink final : public Sink {
- public:
-  explicit HttpsSink(std::shared_ptr<HttpsSinkCore> core) : core_(std::move(core)) {}
-  ~HttpsSink() override { core_->stop(); }
-  void start() override { core_->start(); }
-  void flush() override { core_->flush(); }
-  void stop() override { core_->stop(); }
-
- private:
-  std::shared_ptr<HttpsSinkCore> core_;
-};
-
 }  // namespace
 
 std::unique_ptr<Sink> make_https_sink(SinkContext& ctx) {
@@ -570,7 +558,8 @@ std::unique_ptr<Sink> make_https_sink(SinkContext& ctx, const HttpsSinkOptions& 
   const auto* settings =
       dynamic_cast<const HttpsSinkSettings*>(ctx.endpoint.config->settings.get());
   if (settings == nullptr) return nullptr;  // not an https endpoint: the engine's mistake
-  return std::make_unique<HttpsSink>(std::make_shared<HttpsSinkCore>(ctx, *settings, options));
+  return std::make_unique<SharedCoreSink<HttpsSinkCore>>(
+      std::make_shared<HttpsSinkCore>(ctx, *settings, options));
 }
 
 }  // namespace sluice

@@ -468,18 +468,6 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   std::vector<Lease> spare_;
 };
 
-class SyslogSink final : public Sink {
- public:
-  explicit SyslogSink(std::shared_ptr<SyslogSinkCore> core) : core_(std::move(core)) {}
-  ~SyslogSink() override { core_->stop(); }
-  void start() override { core_->start(); }
-  void flush() override { core_->flush(); }
-  void stop() override { core_->stop(); }
-
- private:
-  std::shared_ptr<SyslogSinkCore> core_;
-};
-
 }  // namespace
 
 std::unique_ptr<Sink> make_syslog_sink(SinkContext& ctx) {
@@ -490,7 +478,8 @@ std::unique_ptr<Sink> make_syslog_sink(SinkContext& ctx, const SyslogSinkOptions
   const auto* settings =
       dynamic_cast<const SyslogSinkSettings*>(ctx.endpoint.config->settings.get());
   if (settings == nullptr) return nullptr;  // not a syslog endpoint: the engine's mistake
-  return std::make_unique<SyslogSink>(std::make_shared<SyslogSinkCore>(ctx, *settings, options));
+  return std::make_unique<SharedCoreSink<SyslogSinkCore>>(
+      std::make_shared<SyslogSinkCore>(ctx, *settings, options));
 }
 
 }  // namespace sluice
