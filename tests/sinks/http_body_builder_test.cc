@@ -78,6 +78,30 @@ TEST(JsonFraming, InvalidUtf8BecomesAValidJsonString) {
   EXPECT_EQ(r.invalid, 1u);
 }
 
+// Found by http_body_fuzz: bytes whose continuation bits look right but that no JSON parser
+// accepts (overlong forms, surrogates, code points above U+10FFFF) must become U+FFFD too, or
+// the "JSON string" of an invalid line is itself invalid and the receiver refuses the batch.
+TEST(JsonFraming, IllFormedUtf8NeverReachesTheBody) {
+  LineBatch b = lines({"\xc0\x86", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\x80",
+                       "\xf0\x80\x80\x80", "\xf5\x80\x80\x80",
+                       "\xc3\xa9 \xe2\x82\xac "
+                       "\xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf x"});
+  Built r = build(JsonFormat::kNdjson, {&b});
+  JsonFramer check(JsonFormat::kNdjson);
+  std::string_view body = r.body;
+  for (size_t start = 0; start < body.size();) {
+    size_t nl = body.find('\n', start);
+    ASSERT_NE(nl, std::string_view::npos);
+    EXPECT_TRUE(check.is_valid_json(body.substr(start, nl - start))) << start;
+    start = nl + 1;
+  }
+  EXPECT_EQ(r.invalid, 7u);
+  // Well-formed sequences, at the edges of their ranges too, pass through unchanged.
+  EXPECT_NE(r.body.find("\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf x"),
+            std::string::npos);
+  EXPECT_EQ(r.body.substr(0, 15), "\"\\ufffd\\ufffd\"\n");  // C0 86: two bytes replaced
+}
+
 TEST(JsonFraming, LinesOfSeveralLeasesFormOneBody) {
   LineBatch a = lines({"1", "2"});
   LineBatch b = lines({"3"});
