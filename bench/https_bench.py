@@ -1,25 +1,20 @@
 #!/usr/bin/env python3
 """Throughput of the https endpoint (issue 4's benchmark): syslog/TCP in, https out.
 
-A file of N log statements whose messages are 300-byte JSON objects is sent with socat to a
-fresh sluice (syslog TCP source -> https endpoint, json_format 2) that delivers to
-bench/https_discard_server.js (Node, accepts and discards, counts bytes). For each codec (none,
-gzip) the script measures, from the moment socat starts, the time until sluice reports every
-line delivered, and prints lines/s, MB/s of uncompressed lines, wire MB/s, requests, and
-sluice's CPU seconds (user+system, all threads).
+A file of N log statements whose messages are 300-byte JSON access-log lines is sent with socat
+to a fresh sluice (syslog TCP source -> https endpoint, json_format 2) that delivers to
+bench/https_discard_server.js (Node, accepts and discards, counts bytes). For each codec the
+script measures, from the moment socat starts, the time until sluice reports every line
+delivered, and prints lines/s, MB/s of uncompressed lines, wire MB/s, requests, and sluice's CPU
+seconds (user+system, all threads) and lines per CPU-second. With --runs N, each round runs
+every codec once (interleaved, so that a noisy machine hits all alike) and the medians follow.
 
-    python3 bench/https_bench.py --sluice build/release/sluice [--lines 1000000] [--runs 1]
+    python3 bench/https_bench.py --sluice build/release/sluice --lines 500000 \
+        --codecs none,gzip,zstd --runs 3 [--cpu 1] [--gzip-level 1] [--payload padded] \
+        [--perf build/release/perf/https]
 
-Everything listens on 127.0.0.1; processes are stopped by PID.
-
-Figures (2026-11-21, this 2-core VM, shared with two other builds, load ~6; 500,000 lines):
-  none  ~506,000 lines/s, ~152 MB/s of lines (50 requests of 10,000 lines)
-  gzip  ~124,000 lines/s,  ~37 MB/s of lines (level 6; the padded lines compress ~300:1)
-With --perf, plain delivery spends its time copying (memmove + kernel copies: queue lease,
-body framing, socket), in simdjson validating each line for json_format 2 (~16%), and in the
-syslog source's parsing; the gzip run spends ~64% in zlib's deflate, on the sink's one strand:
-the gzip limit is one core of deflate at level 6 (gzip_level = 1 or zstd would lift it, as
-would compressing on a worker pool).
+Everything listens on 127.0.0.1; processes are stopped by PID. The figures, and what limits
+each codec from a perf profile, are in docs/operations.md, "Performance".
 """
 
 import argparse
@@ -28,6 +23,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -60,14 +56,46 @@ def cpu_seconds(pid):
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def write_workload(path, lines, size):
+AGENTS = [
+    "Mozilla/5.0 (X11; Linux x86_64; rv:120.0) Gecko/20100101 Firefox/120.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_1 like Mac OS X) AppleWebKit/605.1.15",
+    "curl/8.4.0",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/119.0",
+]
+STATES = ["HIT", "MISS", "PASS", "HIT-STALE"]
+
+
+def access_line(i, size, rng):
+    """A JSON access-log line of `size` bytes: fixed keys, values that vary as traffic does.
+
+    It compresses about as access logs do (gzip ~4.5:1), unlike a constant padding,
+    which compresses ~300:1 and makes gzip look far cheaper than it is."""
+    x = rng.getrandbits(64)
+    body = ('{"timestamp":"2026-11-21T08:%02d:%02d+0000","client_ip":"198.51.%d.%d",'
+            '"url":"/assets/%x/item?id=%d","status":%d,"bytes":%d,"state":"%s",'
+            '"ua":"%s","host":"www.example.com","pad":"'
+            % ((i // 60) % 60, i % 60, x & 255, (x >> 8) & 255, (x >> 16) & 0xFFFFF,
+               (x >> 36) % 100000, 404 if (x >> 52) % 8 == 0 else 200, (x >> 20) % 250000,
+               STATES[(x >> 40) % 4], AGENTS[(x >> 44) % 4]))
+    pad = max(0, size - len(body) - 2)
+    return body + ("%x" % rng.getrandbits(4 * pad + 4))[:pad].rjust(pad, "0") + '"}'
+
+
+def padded_line(i, size, rng):
+    """The first benchmark's line: a counter and constant padding (compresses ~300:1)."""
+    body = '{"i":%d,"host":"www.example.com","pad":"' % i
+    return body + "x" * max(0, size - len(body) - 2) + '"}'
+
+
+def write_workload(path, lines, size, payload):
+    import random
+    rng = random.Random(4)  # the same workload every time
+    make = access_line if payload == "access" else padded_line
     head = "<134>Nov 21 08:00:00 host app: syslog svc1 bench :: "
     with open(path, "wb", buffering=1 << 20) as f:
         batch = []
         for i in range(lines):
-            body = '{"i":%d,"host":"www.example.com","pad":"' % i
-            pad = max(0, size - len(body) - 2)
-            batch.append(head + body + "x" * pad + '"}\n')
+            batch.append(head + make(i, size, rng) + "\n")
             if len(batch) == 10000:
                 f.write("".join(batch).encode())
                 batch.clear()
@@ -80,6 +108,14 @@ def delivered(api):
             if line.startswith("sluice_endpoint_delivered_total{"):
                 return int(float(line.rsplit(" ", 1)[1]))
     return 0
+
+
+def codec_fields(args, codec):
+    if codec == "none":
+        return ""
+    if codec == "gzip" and args.gzip_level:
+        return "gzip_level = %d" % args.gzip_level
+    return 'compression_codec = "%s"' % codec
 
 
 def one_run(args, workdir, workload, codec):
@@ -109,9 +145,11 @@ id = "svc1"
   queue_max_bytes = "256MiB"
   {codec}
 """.format(api=api, tcp=tcp, sink=sink_port,
-           codec='compression_codec = "gzip"' if codec == "gzip" else ""))
-    prefix = ["perf", "record", "-F", "999", "-g", "-o", args.perf + "." + codec, "--"] \
-        if args.perf else []
+           codec=codec_fields(args, codec)))
+    prefix = ["perf", "record", "-e", "cpu-clock", "-F", "999", "-g",
+              "-o", args.perf + "." + codec, "--"] if args.perf else []
+    if args.cpu is not None:
+        prefix = ["taskset", "-c", str(args.cpu)] + prefix
     sluice = subprocess.Popen(prefix + [args.sluice, "run", "-c", config],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -150,28 +188,45 @@ def main():
     p.add_argument("--sluice", required=True)
     p.add_argument("--lines", type=int, default=1_000_000)
     p.add_argument("--size", type=int, default=300, help="bytes per JSON line")
-    p.add_argument("--runs", type=int, default=1)
+    p.add_argument("--payload", choices=("access", "padded"), default="access",
+                   help="access-log-like lines (default) or constant padding")
+    p.add_argument("--codecs", default="none,gzip", help="comma-separated: none, gzip, zstd")
+    p.add_argument("--gzip-level", type=int, default=0,
+                   help="gzip_level instead of compression_codec's default level")
+    p.add_argument("--runs", type=int, default=1,
+                   help="rounds; each round runs every codec once, so that noise hits all alike")
+    p.add_argument("--cpu", type=int, default=None,
+                   help="pin sluice (all its threads) to this one CPU with taskset")
     p.add_argument("--timeout", type=float, default=300)
-    p.add_argument("--perf", default="", help="record a perf profile to PERF.none / PERF.gzip")
+    p.add_argument("--perf", default="", help="record a perf profile to PERF.<codec>")
     args = p.parse_args()
-    for tool in ("socat", "node"):
+    codecs = args.codecs.split(",")
+    for tool in ("socat", "node") + (("taskset",) if args.cpu is not None else ()):
         if shutil.which(tool) is None:
             sys.exit("https_bench: %s is missing" % tool)
     workdir = tempfile.mkdtemp(prefix="sluice-https-bench-")
     try:
         workload = os.path.join(workdir, "workload.txt")
-        write_workload(workload, args.lines, args.size)
+        write_workload(workload, args.lines, args.size, args.payload)
         line_mb = args.lines * args.size / 1e6
-        print("%d lines of %d bytes (%.0f MB of lines), json_format 2, http://127.0.0.1"
-              % (args.lines, args.size, line_mb))
-        for codec in ("none", "gzip"):
-            for _ in range(args.runs):
+        print("%d %s lines of %d bytes (%.0f MB of lines), json_format 2, http://127.0.0.1%s"
+              % (args.lines, args.payload, args.size, line_mb,
+                 ", sluice pinned to CPU %d" % args.cpu if args.cpu is not None else ""))
+        results = {c: [] for c in codecs}
+        for _ in range(args.runs):
+            for codec in codecs:
                 elapsed, cpu, stats = one_run(args, workdir, workload, codec)
+                results[codec].append(args.lines / elapsed)
                 print("%-5s %8.0f lines/s %7.1f MB/s lines %7.1f MB/s wire %6d requests  "
-                      "sluice cpu %.2fs (%.0f%% of one core)"
+                      "sluice cpu %.2fs (%.0f%% of one core, %.0f lines per cpu-second)"
                       % (codec, args.lines / elapsed, line_mb / elapsed,
                          stats["bytes"] / 1e6 / elapsed, stats["requests"], cpu,
-                         100 * cpu / elapsed))
+                         100 * cpu / elapsed, args.lines / cpu if cpu > 0 else 0), flush=True)
+        if args.runs > 1:
+            for codec in codecs:
+                rate = statistics.median(results[codec])
+                print("median %-5s %8.0f lines/s %7.1f MB/s lines  (%d runs)"
+                      % (codec, rate, rate * args.size / 1e6, args.runs))
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

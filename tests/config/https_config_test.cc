@@ -90,6 +90,17 @@ TEST(HttpsConfig, PeriodMsAndZstd) {
   EXPECT_EQ(https(*c).delivery.concurrency, 1u);
 }
 
+TEST(HttpsConfig, CompressionCodecGzipDefaultsToLevel3) {
+  auto c = load_config_string(config_with(R"(
+  url = "http://127.0.0.1:9000/"
+  compression_codec = "gzip"
+)"),
+                              "t.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(https(*c).delivery.codec, Codec::kGzip);
+  EXPECT_EQ(https(*c).delivery.compression_level, 3);  // Fastly's web interface default
+}
+
 void expect_error(std::string_view fields, std::string_view needle) {
   auto c = load_config_string(config_with(fields), "t.toml");
   ASSERT_FALSE(c.ok()) << fields;

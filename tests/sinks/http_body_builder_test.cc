@@ -1,6 +1,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "sinks/http/body_builder.h"
@@ -77,6 +78,30 @@ TEST(JsonFraming, InvalidUtf8BecomesAValidJsonString) {
   EXPECT_EQ(r.invalid, 1u);
 }
 
+// Found by http_body_fuzz: bytes whose continuation bits look right but that no JSON parser
+// accepts (overlong forms, surrogates, code points above U+10FFFF) must become U+FFFD too, or
+// the "JSON string" of an invalid line is itself invalid and the receiver refuses the batch.
+TEST(JsonFraming, IllFormedUtf8NeverReachesTheBody) {
+  LineBatch b = lines({"\xc0\x86", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xe0\x80\x80",
+                       "\xf0\x80\x80\x80", "\xf5\x80\x80\x80",
+                       "\xc3\xa9 \xe2\x82\xac "
+                       "\xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf x"});
+  Built r = build(JsonFormat::kNdjson, {&b});
+  JsonFramer check(JsonFormat::kNdjson);
+  std::string_view body = r.body;
+  for (size_t start = 0; start < body.size();) {
+    size_t nl = body.find('\n', start);
+    ASSERT_NE(nl, std::string_view::npos);
+    EXPECT_TRUE(check.is_valid_json(body.substr(start, nl - start))) << start;
+    start = nl + 1;
+  }
+  EXPECT_EQ(r.invalid, 7u);
+  // Well-formed sequences, at the edges of their ranges too, pass through unchanged.
+  EXPECT_NE(r.body.find("\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80 \xed\x9f\xbf \xf4\x8f\xbf\xbf x"),
+            std::string::npos);
+  EXPECT_EQ(r.body.substr(0, 15), "\"\\ufffd\\ufffd\"\n");  // C0 86: two bytes replaced
+}
+
 TEST(JsonFraming, LinesOfSeveralLeasesFormOneBody) {
   LineBatch a = lines({"1", "2"});
   LineBatch b = lines({"3"});
@@ -138,6 +163,43 @@ TEST(Compression, GzipAndZstdBodiesDecodeToTheFramedLines) {
   EXPECT_LT(zs.size(), plain.size() / 4);
   EXPECT_EQ(gunzip(gz), plain);
   EXPECT_EQ(unzstd(zs), plain);
+}
+
+// Access-log-like lines: repetitive keys, varying values, so that the match finder has real
+// work at every level (a body of one repeated byte would not exercise it).
+std::string access_log_body(size_t lines) {
+  std::string body;
+  uint32_t x = 12345;
+  for (size_t i = 0; i < lines; ++i) {
+    x = x * 1103515245 + 12345;
+    body += fmt::format(
+        "{{\"ip\":\"10.{}.{}.{}\",\"url\":\"/p/{}?q={}\",\"status\":{},\"usec\":{}}}\n", x >> 24,
+        (x >> 16) & 255, (x >> 8) & 255, x % 977, x % 65521, 200 + x % 5 * 100, x % 99991);
+  }
+  return body;
+}
+
+TEST(Compression, GzipDecodesWithZlibAtEveryLevel) {
+  std::string body = access_log_body(3000);
+  std::string random;
+  uint32_t x = 7;
+  for (int i = 0; i < 20000; ++i) random.push_back(char((x = x * 1664525 + 1013904223) >> 24));
+  for (int level : {0, 1, 3, 6, 9, 12}) {
+    auto c = Compressor::create(Codec::kGzip, level);
+    ASSERT_TRUE(c.ok()) << level;
+    std::string out;
+    ASSERT_TRUE((*c)->compress(body, out).ok()) << level;
+    EXPECT_EQ(gunzip(out), body) << "level " << level;
+    if (level > 0) {
+      EXPECT_LT(out.size(), body.size() / 2) << "level " << level;
+    }
+    // Incompressible input still fits the bound and decodes.
+    ASSERT_TRUE((*c)->compress(random, out).ok()) << level;
+    EXPECT_EQ(gunzip(out), random) << "level " << level;
+    ASSERT_TRUE((*c)->compress("", out).ok()) << level;
+    EXPECT_EQ(gunzip(out), "") << "level " << level;
+  }
+  EXPECT_FALSE(Compressor::create(Codec::kGzip, 13).ok());
 }
 
 TEST(Compression, ContextsAreReusedAcrossBodies) {

@@ -1,6 +1,6 @@
 #include "sinks/http/compression.h"
 
-#include <zlib.h>
+#include <libdeflate.h>
 #include <zstd.h>
 
 #include <fmt/format.h>
@@ -10,12 +10,11 @@ namespace sluice {
 Result<std::unique_ptr<Compressor>> Compressor::create(Codec codec, int level) {
   std::unique_ptr<Compressor> c(new Compressor(codec, level));
   if (codec == Codec::kGzip) {
-    c->gzip_ = new z_stream{};
-    // windowBits 15 + 16: a gzip header and trailer instead of zlib's.
-    if (deflateInit2(c->gzip_, level, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
-      delete c->gzip_;
-      c->gzip_ = nullptr;
-      return Error(fmt::format("gzip level {}: zlib could not start", level));
+    // libdeflate's levels follow zlib's for 1-9 (10-12 search harder still); NULL means a level
+    // out of range, or no memory.
+    c->gzip_ = libdeflate_alloc_compressor(level);
+    if (c->gzip_ == nullptr) {
+      return Error(fmt::format("gzip level {} is not supported (0 to 12)", level));
     }
   } else if (codec == Codec::kZstd) {
     c->zstd_ = ZSTD_createCCtx();
@@ -28,10 +27,7 @@ Result<std::unique_ptr<Compressor>> Compressor::create(Codec codec, int level) {
 }
 
 Compressor::~Compressor() {
-  if (gzip_ != nullptr) {
-    deflateEnd(gzip_);
-    delete gzip_;
-  }
+  if (gzip_ != nullptr) libdeflate_free_compressor(gzip_);
   if (zstd_ != nullptr) ZSTD_freeCCtx(zstd_);
 }
 
@@ -63,19 +59,15 @@ Status Compressor::compress(std::string_view in, std::string& out) {
     out.resize(n);
     return {};
   }
-  if (deflateReset(gzip_) != Z_OK) return Error("gzip: reset failed");
-  out.resize(deflateBound(gzip_, uLong(in.size())) + 32);
-  gzip_->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
-  gzip_->avail_in = uInt(in.size());
-  gzip_->next_out = reinterpret_cast<Bytef*>(out.data());
-  gzip_->avail_out = uInt(out.size());
-  // deflateBound() guarantees that one Z_FINISH call completes.
-  int rc = deflate(gzip_, Z_FINISH);
-  if (rc != Z_STREAM_END) {
+  // The bound covers incompressible input, so one call always completes; 0 (did not fit) is
+  // ruled out by it, but would still be an error rather than an empty body.
+  out.resize(libdeflate_gzip_compress_bound(gzip_, in.size()));
+  size_t n = libdeflate_gzip_compress(gzip_, in.data(), in.size(), out.data(), out.size());
+  if (n == 0) {
     out.clear();
-    return Error(fmt::format("gzip: deflate returned {}", rc));
+    return Error(fmt::format("gzip: {} bytes did not fit the compression bound", in.size()));
   }
-  out.resize(gzip_->total_out);
+  out.resize(n);
   return {};
 }
 

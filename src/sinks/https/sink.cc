@@ -80,7 +80,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
                                                hostname_, endpoint_.name());
     auto client = start_https_client(settings_, target_);
     if (!builder || !client) {
-      // Only resource exhaustion gets here (zlib, zstd or libcurl could not allocate): the
+      // Only resource exhaustion gets here (libdeflate, zstd or libcurl could not allocate): the
       // configuration was validated. Lines keep queueing; the state says why nothing moves.
       std::string why = !builder ? builder.error().message() : client.error().message();
       endpoint_.status.set_state("error");
