@@ -4,7 +4,8 @@
 // The input is the content of a segment file (held in a memfd, so no file is left behind).
 // Invariants checked:
 //   - parse_record never reports a record larger than its buffer, and a record it accepts
-//     re-encodes (append_record) to the very same bytes;
+//     re-encodes (append_record) to the very same bytes and reads the same unchecked
+//     (read_own_record, the tail cache's reader);
 //   - SegmentReader::next always makes progress and never runs past its limit; every record it
 //     returns is exactly the bytes at its offset; a damaged range ends where a valid record
 //     starts, or at the limit;
@@ -117,6 +118,10 @@ void check_parse(std::string_view buf) {
   std::string again;
   append_record(again, r.payload, r.time_ms);
   check(again == buf.substr(0, again.size()), "re-encoding differs");
+  // The tail cache's unchecked read agrees with the checked one on a valid record.
+  RecordView own;
+  check(read_own_record(buf, own) && own.payload == r.payload && own.time_ms == r.time_ms,
+        "read_own_record differs from parse_record");
 }
 
 void check_round_trip(const uint8_t* data, size_t size) {
