@@ -15,6 +15,16 @@ Each run starts a fresh receiver and measures, from the moment socat starts:
   - its peak RSS (VmHWM from /proc/PID/status).
 Runs alternate sluice, rsyslog, sluice, rsyslog... and the table gives each run and the medians.
 The bar: sluice >= 1.5x rsyslog's msgs/s, with no more CPU seconds than rsyslog.
+
+--modes picks the receivers (comma-separated, run interleaved in that order), for the disk queue
+benchmark of issue 6 (bench/disk_queue_bench.sh):
+  - sluice:      as above, the endpoint's queue in memory;
+  - sluice-disk: the same with [storage] dir in a fresh directory under the work directory
+                 (same disk) and fsync = "interval": every line goes through the disk queue;
+  - rsyslog:     as above;
+  - rsyslog-da:  the same ruleset with a disk-assisted queue: queue.type="LinkedList" +
+                 queue.filename + queue.saveOnShutdown="on", spooling under the work directory.
+Its bars: sluice-disk >= 70% of sluice's msgs/s, and >= 1.5x rsyslog-da's.
 """
 
 import argparse
@@ -117,31 +127,48 @@ class Receiver:
                 self.proc.wait()
 
 
-def rsyslog_receiver(rsyslogd, workdir, port, out):
-    d = os.path.join(workdir, "rsyslog")
-    os.makedirs(os.path.join(d, "spool"), exist_ok=True)
+def rsyslog_receiver(rsyslogd, workdir, port, out, disk_assisted=False):
+    name = "rsyslog-da" if disk_assisted else "rsyslog"
+    d = os.path.join(workdir, name)
+    spool = os.path.join(d, "spool")
+    # A fresh spool per run: a disk-assisted queue saved at the last shutdown would be replayed.
+    shutil.rmtree(spool, ignore_errors=True)
+    os.makedirs(spool, exist_ok=True)
     conf = os.path.join(d, "rsyslog.conf")
+    # The ruleset's queue, disk-assisted as issue 6 names it: in memory (LinkedList) until its
+    # high watermark, then spilling to files under the work directory; kept on shutdown.
+    queue = (f' queue.type="LinkedList" queue.filename="benchq" queue.saveOnShutdown="on"'
+             f' queue.spoolDirectory="{spool}"' if disk_assisted else "")
     with open(conf, "w") as f:
-        f.write(f'''global(workDirectory="{d}/spool")
+        f.write(f'''global(workDirectory="{spool}")
 module(load="imtcp")
 template(name="msgonly" type="string" string="%msg%\\n")
 input(type="imtcp" address="127.0.0.1" port="{port}" ruleset="bench")
-ruleset(name="bench") {{ action(type="omfile" file="{out}" template="msgonly") }}
+ruleset(name="bench"{queue}) {{ action(type="omfile" file="{out}" template="msgonly") }}
 ''')
     pidfile = os.path.join(d, "rsyslogd.pid")
     if os.path.exists(pidfile):
         os.unlink(pidfile)
-    return Receiver("rsyslog", [rsyslogd, "-n", "-f", conf, "-i", pidfile], port, out, workdir)
+    return Receiver(name, [rsyslogd, "-n", "-f", conf, "-i", pidfile], port, out, workdir)
 
 
-def sluice_receiver(binary, workdir, port, out):
-    d = os.path.join(workdir, "sluice")
+def sluice_receiver(binary, workdir, port, out, disk=False):
+    name = "sluice-disk" if disk else "sluice"
+    d = os.path.join(workdir, name)
+    storage = os.path.join(d, "storage")
+    # A fresh queue per run: a backlog left by the previous run would be delivered again.
+    shutil.rmtree(storage, ignore_errors=True)
     os.makedirs(d, exist_ok=True)
     conf = os.path.join(d, "sluice.toml")
+    storage_section = (f'''
+[storage]
+dir = "{storage}"
+fsync = "interval"
+''' if disk else "")
     with open(conf, "w") as f:
         f.write(f'''[api]
 listen = "127.0.0.1:{free_port()}"
-
+{storage_section}
 [[source]]
 type = "syslog"
 listen = "127.0.0.1:{port}"
@@ -158,7 +185,19 @@ path = "{out}"
 message_type = "blank"
 format = "%h"
 ''')
-    return Receiver("sluice", [binary, "run", "-c", conf], port, out, workdir)
+    return Receiver(name, [binary, "run", "-c", conf], port, out, workdir)
+
+
+RECEIVERS = {
+    "sluice": lambda a, w, p, o: sluice_receiver(os.path.abspath(a.sluice), w, p, o),
+    "sluice-disk": lambda a, w, p, o: sluice_receiver(os.path.abspath(a.sluice), w, p, o, True),
+    "rsyslog": lambda a, w, p, o: rsyslog_receiver(a.rsyslogd, w, p, o),
+    "rsyslog-da": lambda a, w, p, o: rsyslog_receiver(a.rsyslogd, w, p, o, True),
+}
+
+
+def bar(label, ratio, minimum):
+    print(f"{label}: {ratio:.2f}x (bar >= {minimum:.2f}x): {'MET' if ratio >= minimum else 'NOT MET'}")
 
 
 def one_run(receiver, workload, lines, timeout):
@@ -202,7 +241,13 @@ def main():
     p.add_argument("--timeout", type=float, default=300)
     p.add_argument("--workdir", help="default: a new directory under /tmp")
     p.add_argument("--only", choices=["sluice", "rsyslog"])
+    p.add_argument("--modes", default="sluice,rsyslog",
+                   help="comma-separated receivers, run interleaved: " + ", ".join(RECEIVERS))
     args = p.parse_args()
+    modes = [args.only] if args.only else args.modes.split(",")
+    for m in modes:
+        if m not in RECEIVERS:
+            p.error(f"unknown mode {m!r}; known: {', '.join(RECEIVERS)}")
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="sluice-rsyslog-bench-")
     os.makedirs(workdir, exist_ok=True)
@@ -215,36 +260,44 @@ def main():
     size_mb = os.path.getsize(workload) / 1e6
     print(f"workload: {workload} ({size_mb:.0f} MB)")
 
-    results = {"sluice": [], "rsyslog": []}
-    order = [r for r in ("sluice", "rsyslog") if args.only in (None, r)]
+    print(f"uptime: {open('/proc/loadavg').read().strip()}")
+    results = {m: [] for m in modes}
+    order = modes
     for run in range(1, args.runs + 1):
         for name in order:
             port = free_port()
             out = os.path.join(workdir, f"{name}-out.log")
-            receiver = (sluice_receiver(os.path.abspath(args.sluice), workdir, port, out)
-                        if name == "sluice" else
-                        rsyslog_receiver(args.rsyslogd, workdir, port, out))
+            receiver = RECEIVERS[name](args, workdir, port, out)
             r = one_run(receiver, workload, args.lines, args.timeout)
             results[name].append(r)
-            print(f"run {run} {name:8s} {r['seconds']:7.2f} s {r['rate']:>10,.0f} msgs/s "
+            print(f"run {run} {name:11s} {r['seconds']:7.2f} s {r['rate']:>10,.0f} msgs/s "
                   f"cpu {r['cpu']:6.2f} s  peak rss {r['rss']:7.1f} MiB", flush=True)
 
     print()
-    print(f"{'receiver':10s} {'time s':>8s} {'msgs/s':>11s} {'cpu s':>7s} {'rss MiB':>8s}"
+    print(f"{'receiver':11s} {'time s':>8s} {'msgs/s':>11s} {'cpu s':>7s} {'rss MiB':>8s}"
           "   (medians of runs)")
     med = {}
     for name in order:
         rs = results[name]
         med[name] = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
         m = med[name]
-        print(f"{name:10s} {m['seconds']:8.2f} {m['rate']:11,.0f} {m['cpu']:7.2f} "
+        print(f"{name:11s} {m['seconds']:8.2f} {m['rate']:11,.0f} {m['cpu']:7.2f} "
               f"{m['rss']:8.1f}")
-    if len(order) == 2:
+    print()
+    if "sluice" in med and "rsyslog" in med:
         speed = med["sluice"]["rate"] / med["rsyslog"]["rate"]
         cpu = med["sluice"]["cpu"] / med["rsyslog"]["cpu"]
-        print(f"\nsluice / rsyslog: {speed:.2f}x msgs/s, {cpu:.2f}x CPU seconds")
+        print(f"sluice / rsyslog: {speed:.2f}x msgs/s, {cpu:.2f}x CPU seconds")
         ok = speed >= 1.5 and cpu <= 1.0
         print(f"bar (>= 1.5x msgs/s, <= 1.0x CPU): {'MET' if ok else 'NOT MET'}")
+    if "sluice-disk" in med and "sluice" in med:
+        bar("sluice-disk / sluice (memory queue) msgs/s",
+            med["sluice-disk"]["rate"] / med["sluice"]["rate"], 0.70)
+    if "sluice-disk" in med and "rsyslog-da" in med:
+        bar("sluice-disk / rsyslog-da (disk-assisted queue) msgs/s",
+            med["sluice-disk"]["rate"] / med["rsyslog-da"]["rate"], 1.5)
+        print(f"sluice-disk / rsyslog-da CPU seconds: "
+              f"{med['sluice-disk']['cpu'] / med['rsyslog-da']['cpu']:.2f}x")
     if not args.workdir:
         shutil.rmtree(workdir, ignore_errors=True)
 

@@ -2,6 +2,7 @@
 # sluice vs rsyslog as a syslog/TCP -> file receiver: the benchmark of issue 3.
 #
 #   bench/rsyslog_bench.sh [--sluice build/sluice] [--lines 2000000] [--runs 3] [--only sluice]
+#                          [--modes sluice,sluice-disk,rsyslog,rsyslog-da]  (see bench/disk_queue_bench.sh)
 #
 # Sends a pre-generated file of 2,000,000 RFC 3164 log statements (~300 bytes each) with
 #   socat -u -b 262144 OPEN:FILE TCP:127.0.0.1:PORT

@@ -30,6 +30,9 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
+// Big enough for a few of the sink's takes; small next to the read window's 1 MiB plus leases.
+constexpr size_t kTailCacheBytes = 4u << 20;
+
 uint64_t now_ms() {
   return uint64_t(std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
@@ -65,6 +68,14 @@ void fsync_dir(const std::string& dir) {
 //   - unread: on disk from read_pos_ on, read through a bounded window as the sink takes it.
 // Acked ranges go into acked_ and the frontier advances over them, so acks may arrive in any
 // order. Memory is bounded by the leases and the read window, not by the backlog.
+//
+// Tail cache: while the sink keeps up (no backlog), what it takes was appended moments ago. The
+// queue keeps a copy of the records appended to the active segment since the reader last caught
+// up (at most kTailCacheBytes) and serves take() from it: the file is still written exactly as
+// before (durability is unchanged), but reading it back (a pread copy and a checksum per record)
+// is skipped. It was the largest cost of the disk queue over the memory queue on the delivery
+// thread. When a backlog builds beyond the cap the cache is dropped, and the reader reads from
+// disk until it catches up again; a roll to a new segment drops it too.
 //
 // A lease never crosses a segment boundary or a damaged run, so the position after its first k
 // lines is start + framed_bytes(k). Damaged runs found by the reader are acked at once, counted.
@@ -122,6 +133,7 @@ class DiskQueue final : public EndpointQueue {
 
   size_t write_lines(const LineBatch& batch, size_t n);
   bool append_chunk(const LineBatch& batch, size_t first, size_t count);
+  void cache_chunk(uint64_t chunk_offset);
   bool roll();
   bool take_locked(size_t max_lines, size_t max_bytes, Lease& out);
   void ack_locked(Lease& lease, size_t count);
@@ -145,6 +157,11 @@ class DiskQueue final : public EndpointQueue {
   std::string encode_buf_;
   SegmentReader reader_;
   uint64_t reader_segment_ = 0;
+  // Tail cache (above): the records of segment tail_segment_ from offset tail_begin_ on.
+  bool tail_active_ = false;
+  uint64_t tail_segment_ = 0;
+  uint64_t tail_begin_ = 0;
+  std::string tail_cache_;
   uint64_t read_pos_ = 0;
   uint64_t frontier_ = 0;
   uint64_t scanned_end_ = 0;  // damage before this was counted by recovery already
@@ -302,6 +319,7 @@ bool DiskQueue::append_chunk(const LineBatch& batch, size_t first, size_t count)
     record_error(error.message, error.error_number == ENOSPC || error.error_number == EDQUOT);
     return false;
   }
+  cache_chunk(writer_->size() - encode_buf_.size());
   uint64_t payload = batch.bytes_before(first + count) - batch.bytes_before(first);
   ready_lines_ += count;
   ready_bytes_ += payload;
@@ -309,6 +327,34 @@ bool DiskQueue::append_chunk(const LineBatch& batch, size_t first, size_t count)
   written_seq_ += encode_buf_.size();
   stats_.disk_full = false;
   return true;
+}
+
+// Keeps a copy of encode_buf_, just appended at `chunk_offset` of the active segment, when the
+// tail cache is on and contiguous with it.
+void DiskQueue::cache_chunk(uint64_t chunk_offset) {
+  if (!tail_active_) return;
+  if (tail_segment_ != segments_.back().id || tail_begin_ + tail_cache_.size() != chunk_offset) {
+    tail_active_ = false;
+    tail_cache_.clear();
+    return;
+  }
+  if (tail_cache_.size() + encode_buf_.size() > kTailCacheBytes) {
+    // Full: drop what the reader has passed (leases and redo_ hold their own copies). Only
+    // when full, so that the bytes moved stay a fraction of the bytes appended.
+    if (position_segment(read_pos_) == tail_segment_ && position_offset(read_pos_) > tail_begin_) {
+      size_t consumed =
+          size_t(std::min<uint64_t>(position_offset(read_pos_) - tail_begin_, tail_cache_.size()));
+      tail_cache_.erase(0, consumed);
+      tail_begin_ += consumed;
+    }
+    if (tail_cache_.size() + encode_buf_.size() > kTailCacheBytes / 2) {
+      // A backlog: the reader reads from the file until it catches up again.
+      tail_active_ = false;
+      tail_cache_.clear();
+      return;
+    }
+  }
+  tail_cache_.append(encode_buf_);
 }
 
 // Appends lines [0, n) of `batch`, rolling segments as they fill. Returns how many are on disk.
@@ -402,10 +448,31 @@ bool DiskQueue::take_locked(size_t max_lines, size_t max_bytes, Lease& out) {
       if (index == segments_.size()) break;
       uint64_t limit = segment_size(segments_[index]);
       if (off >= limit) {
+        if (index + 1 == segments_.size() && (!tail_active_ || tail_segment_ != seg)) {
+          // Caught up with the writer: what comes next can be served from memory.
+          tail_active_ = true;
+          tail_segment_ = seg;
+          tail_begin_ = off;
+          tail_cache_.clear();
+        }
         // A lease stays in one segment.
         if (index + 1 == segments_.size() || !out.lines.empty()) break;
         read_pos_ = pack_position(segments_[index + 1].id, 0);
         continue;
+      }
+      if (tail_active_ && seg == tail_segment_ && off >= tail_begin_ &&
+          off < tail_begin_ + tail_cache_.size()) {
+        RecordView record;
+        size_t at = size_t(off - tail_begin_);
+        if (read_own_record(std::string_view(tail_cache_).substr(at), record)) {
+          if (!out.lines.empty() && out.lines.byte_size() + record.payload.size() > max_bytes) {
+            break;
+          }
+          if (out.lines.empty()) start = read_pos_;
+          out.lines.add(record.payload);
+          read_pos_ = pack_position(seg, off + record_size(record.payload.size()));
+          continue;
+        }
       }
       if (!reader_.is_open() || reader_segment_ != seg) {
         if (Status st = reader_.open(segment_path(opts_.dir, seg)); !st) {

@@ -51,4 +51,13 @@ RecordParse parse_record(std::string_view buf, RecordView& out) {
   return RecordParse::kOk;
 }
 
+bool read_own_record(std::string_view buf, RecordView& out) {
+  if (buf.size() < kRecordHeaderBytes) return false;
+  uint32_t length = get_u32(buf.data());
+  if (buf.size() < record_size(length)) return false;
+  out.payload = buf.substr(kRecordHeaderBytes, length);
+  out.time_ms = get_u64(buf.data() + 8);
+  return true;
+}
+
 }  // namespace sluice

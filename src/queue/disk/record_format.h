@@ -41,4 +41,10 @@ enum class RecordParse : uint8_t {
 // Parses the record at the start of `buf`.
 [[nodiscard]] RecordParse parse_record(std::string_view buf, RecordView& out);
 
+// Reads the record at the start of `buf` without verifying its checksum: only for bytes this
+// process framed itself with append_record() and kept in its own memory (the disk queue's tail
+// cache), which never went through a file. `buf` must start at a record; returns false when it
+// ends before the record does.
+[[nodiscard]] bool read_own_record(std::string_view buf, RecordView& out);
+
 }  // namespace sluice
