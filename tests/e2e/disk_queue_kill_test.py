@@ -40,9 +40,13 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import can_connect, free_port, http, metric, wait_until  # noqa: E402
+
 RECEIVER = r"""
 import socket, sys, threading
 import time
+
 port, path, delay = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 out = open(path, "ab", buffering=0)
 lock = threading.Lock()
@@ -66,48 +70,6 @@ while True:
     c, _ = srv.accept()
     threading.Thread(target=serve, args=(c,), daemon=True).start()
 """
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.05)
-    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
-
-
-def can_connect(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def http(port, path, body=None, timeout=30):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=body,
-                                 method="POST" if body is not None else "GET")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
-def metric(api_port, name):
-    status, text = http(api_port, "/metrics")
-    total = 0
-    for line in text.splitlines():
-        if line.startswith(name + "{"):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 class Receiver:

@@ -36,8 +36,12 @@ import time
 import urllib.error
 import urllib.request
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from harness import can_connect, free_port, http, metric, wait_until  # noqa: E402
+
 RECEIVER = r"""
 import socket, sys, threading
+
 port, path = int(sys.argv[1]), sys.argv[2]
 out = open(path, "ab", buffering=0)
 lock = threading.Lock()
@@ -88,48 +92,6 @@ id = "svc1"
 # An event: a sequence number the verifier parses back, padded to a realistic access-log size.
 PAD = "GET /api/v1/items?page=3 HTTP/1.1 200 5123 0.012 x.example.com 192.0.2.7 NRT HIT " * 2
 LINE_RE = re.compile(rb"^o(\d{9}) ")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def can_connect(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
-
-
-def wait_until(predicate, timeout, what):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.1)
-    raise AssertionError("timed out after %.0fs waiting for %s" % (timeout, what))
-
-
-def http(port, path, body=None, timeout=30):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=body,
-                                 method="POST" if body is not None else "GET")
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as resp:
-            return resp.status, resp.read().decode()
-    except urllib.error.HTTPError as e:
-        return e.code, e.read().decode()
-
-
-def metric(api_port, name):
-    _, text = http(api_port, "/metrics")
-    total = 0.0
-    for line in text.splitlines():
-        if line.startswith(name + "{"):
-            total += float(line.rsplit(" ", 1)[1])
-    return total
 
 
 def vm_rss_mb(pid):
