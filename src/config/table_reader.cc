@@ -99,7 +99,8 @@ std::optional<int64_t> TableReader::integer(std::string_view key, int64_t min, i
     v = node->value<int64_t>();
   } else if (node->is_string()) {
     // Fastly's API sends many numbers as strings ("format_version": "2"); accept those.
-    const std::string& s = *node->value<std::string>();
+    // value<std::string>() returns an optional by value: keep the string, not a reference into it.
+    const std::string s = node->value<std::string>().value_or("");
     char* end = nullptr;
     long long parsed = std::strtoll(s.c_str(), &end, 10);
     if (!s.empty() && end != nullptr && *end == '\0') v = parsed;
@@ -120,7 +121,8 @@ std::optional<bool> TableReader::boolean(std::string_view key) {
   if (node == nullptr) return std::nullopt;
   if (node->is_boolean()) return node->value<bool>();
   if (node->is_string()) {
-    const std::string& s = *node->value<std::string>();
+    // value<std::string>() returns an optional by value: keep the string, not a reference into it.
+    const std::string s = node->value<std::string>().value_or("");
     if (s == "true" || s == "1") return true;
     if (s == "false" || s == "0") return false;
   }
