@@ -162,27 +162,26 @@ void Record::add(std::string_view key, Value value) {
   index_[s] = uint32_t(fields_.size());
 }
 
-const Value* Record::find(std::string_view name, uint64_t hash) const {
-  if (index_.empty()) return nullptr;
+size_t Record::probe(std::string_view name, uint64_t hash) const {
+  if (index_.empty()) return kAbsent;
   size_t mask = index_.size() - 1;
   for (size_t s = hash & mask; index_[s] != 0; s = (s + 1) & mask) {
     const Field& f = fields_[index_[s] - 1];
-    if (f.hash == hash && equal_folded(f.key, name)) return &f.value;
+    if (f.hash == hash && equal_folded(f.key, name)) return index_[s] - 1;
   }
-  return nullptr;
+  return kAbsent;
+}
+
+const Value* Record::find(std::string_view name, uint64_t hash) const {
+  size_t at = probe(name, hash);
+  return at == kAbsent ? nullptr : &fields_[at].value;
 }
 
 const Value* Record::find_and_hint(const VariableRef& ref) const {
-  if (index_.empty()) return nullptr;
-  size_t mask = index_.size() - 1;
-  for (size_t s = ref.hash & mask; index_[s] != 0; s = (s + 1) & mask) {
-    const Field& f = fields_[index_[s] - 1];
-    if (f.hash == ref.hash && equal_folded(f.key, ref.name)) {
-      ref.hint.store(index_[s] - 1, std::memory_order_relaxed);
-      return &f.value;
-    }
-  }
-  return nullptr;
+  size_t at = probe(ref.name, ref.hash);
+  if (at == kAbsent) return nullptr;
+  ref.hint.store(uint32_t(at), std::memory_order_relaxed);
+  return &fields_[at].value;
 }
 
 bool Record::start_usec(int64_t& out) const {

@@ -73,6 +73,9 @@ class Record {
 
  private:
   void rebuild_index(size_t slots);
+  // The index in fields_ of the field with this name, or kAbsent.
+  static constexpr size_t kAbsent = SIZE_MAX;
+  [[nodiscard]] size_t probe(std::string_view name, uint64_t hash) const;
   [[nodiscard]] const Value* find_and_hint(const VariableRef& ref) const;
   [[nodiscard]] Value get_derived(const VariableRef& var, int64_t now_usec) const;
   bool compute_start_usec(int64_t& out) const;

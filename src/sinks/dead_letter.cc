@@ -36,12 +36,11 @@ std::string lines_text(std::span<const LineBatch* const> batches) {
 DeadLetter::DeadLetter(std::string service_id, std::string endpoint)
     : service_id_(std::move(service_id)), endpoint_(std::move(endpoint)) {}
 
-std::string DeadLetter::write(std::span<const LineBatch* const> batches, std::string_view reason) {
+void DeadLetter::write(std::span<const LineBatch* const> batches, std::string_view reason) {
   // A header naming the endpoint, then the lines as they were.
   std::string header = fmt::format("sluice: dead letter: service \"{}\" endpoint \"{}\": {}\n",
                                    service_id_, endpoint_, reason);
   write_all(2, header + lines_text(batches));
-  return "stderr";
 }
 
 }  // namespace sluice

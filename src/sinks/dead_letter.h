@@ -17,8 +17,8 @@ class DeadLetter {
  public:
   DeadLetter(std::string service_id, std::string endpoint);
 
-  // Writes the lines; returns where they went, for the error message.
-  std::string write(std::span<const LineBatch* const> batches, std::string_view reason);
+  // Writes a header naming the endpoint and `reason`, then the lines, to stderr.
+  void write(std::span<const LineBatch* const> batches, std::string_view reason);
 
  private:
   std::string service_id_, endpoint_;

@@ -48,4 +48,13 @@ class SharedCoreSink final : public Sink {
   std::shared_ptr<Core> core_;
 };
 
+// The factory every such sink has: the endpoint's settings as the sink's own type, or nullptr
+// when the engine hands it an endpoint of another type.
+template <typename Core, typename Settings, typename Options>
+std::unique_ptr<Sink> make_shared_core_sink(SinkContext& ctx, const Options& options) {
+  const auto* settings = dynamic_cast<const Settings*>(ctx.endpoint.config->settings.get());
+  if (settings == nullptr) return nullptr;
+  return std::make_unique<SharedCoreSink<Core>>(std::make_shared<Core>(ctx, *settings, options));
+}
+
 }  // namespace sluice

@@ -43,33 +43,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import can_connect, free_port, http, metric, wait_until  # noqa: E402
 
-RECEIVER = r"""
-import socket, sys, threading
-import time
-
-port, path, delay = int(sys.argv[1]), sys.argv[2], float(sys.argv[3])
-out = open(path, "ab", buffering=0)
-lock = threading.Lock()
-srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", port)); srv.listen(16)
-def serve(c):
-    pending = b""
-    while True:
-        data = c.recv(4096 if delay else 1 << 16)
-        if delay:
-            time.sleep(delay)  # a slow receiver, so that a kill lands mid-delivery
-        if not data:
-            break
-        pending += data
-        cut = pending.rfind(b"\n") + 1
-        if cut:
-            with lock:
-                out.write(pending[:cut])
-            pending = pending[cut:]
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-"""
+RECEIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "line_receiver.py")
 
 
 class Receiver:
@@ -78,7 +52,7 @@ class Receiver:
         self.delay = 0.0
 
     def start(self):
-        self.proc = subprocess.Popen([sys.executable, "-c", RECEIVER, str(self.port), self.path,
+        self.proc = subprocess.Popen([sys.executable, RECEIVER, str(self.port), self.path,
                                       str(self.delay)])
         wait_until(lambda: can_connect(self.port), 10, "the receiver")
 

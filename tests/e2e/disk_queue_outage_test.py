@@ -39,30 +39,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from harness import can_connect, free_port, http, metric, wait_until  # noqa: E402
 
-RECEIVER = r"""
-import socket, sys, threading
-
-port, path = int(sys.argv[1]), sys.argv[2]
-out = open(path, "ab", buffering=0)
-lock = threading.Lock()
-srv = socket.socket(); srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-srv.bind(("127.0.0.1", port)); srv.listen(16)
-def serve(c):
-    pending = b""
-    while True:
-        data = c.recv(1 << 18)
-        if not data:
-            break
-        pending += data
-        cut = pending.rfind(b"\n") + 1
-        if cut:
-            with lock:
-                out.write(pending[:cut])
-            pending = pending[cut:]
-while True:
-    c, _ = srv.accept()
-    threading.Thread(target=serve, args=(c,), daemon=True).start()
-"""
+RECEIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "line_receiver.py")
 
 CONFIG = """
 shutdown_grace = "1s"
@@ -280,7 +257,7 @@ def main():
 
         # The receiver comes up; ingest goes on at the same rate until the backlog is gone.
         sampler.phase = "drain"
-        receiver = subprocess.Popen([sys.executable, "-c", RECEIVER, str(recv_port), received])
+        receiver = subprocess.Popen([sys.executable, RECEIVER, str(recv_port), received])
         wait_until(lambda: can_connect(recv_port), 10, "the receiver")
         t_up = time.monotonic()
         drain_limit = max(60.0, args.outage * 1.5)

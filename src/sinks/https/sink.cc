@@ -388,7 +388,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   }
 
   void dead_letter(Request& r, const HttpVerdict& v) {
-    std::string where;
+    std::string_view where = "stderr";
     if (endpoint_.queue->durable()) {
       // A disk queue keeps refused lines in its dead-letter segments, where `sluice queue
       // inspect` sees them and `sluice queue replay --dead-letter` sends them again.
@@ -397,7 +397,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     } else {
       std::vector<const LineBatch*> batches;
       for (const Lease& l : r.leases) batches.push_back(&l.lines);
-      where = dead_letter_.write(batches, v.message);
+      dead_letter_.write(batches, v.message);
     }
     auto& c = endpoint_.counters;
     c.errors[size_t(ErrorClass::kPermanent)].fetch_add(1, std::memory_order_relaxed);
@@ -555,11 +555,7 @@ std::unique_ptr<Sink> make_https_sink(SinkContext& ctx) {
 }
 
 std::unique_ptr<Sink> make_https_sink(SinkContext& ctx, const HttpsSinkOptions& options) {
-  const auto* settings =
-      dynamic_cast<const HttpsSinkSettings*>(ctx.endpoint.config->settings.get());
-  if (settings == nullptr) return nullptr;  // not an https endpoint: the engine's mistake
-  return std::make_unique<SharedCoreSink<HttpsSinkCore>>(
-      std::make_shared<HttpsSinkCore>(ctx, *settings, options));
+  return make_shared_core_sink<HttpsSinkCore, HttpsSinkSettings>(ctx, options);
 }
 
 }  // namespace sluice

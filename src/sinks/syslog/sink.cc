@@ -475,11 +475,7 @@ std::unique_ptr<Sink> make_syslog_sink(SinkContext& ctx) {
 }
 
 std::unique_ptr<Sink> make_syslog_sink(SinkContext& ctx, const SyslogSinkOptions& options) {
-  const auto* settings =
-      dynamic_cast<const SyslogSinkSettings*>(ctx.endpoint.config->settings.get());
-  if (settings == nullptr) return nullptr;  // not a syslog endpoint: the engine's mistake
-  return std::make_unique<SharedCoreSink<SyslogSinkCore>>(
-      std::make_shared<SyslogSinkCore>(ctx, *settings, options));
+  return make_shared_core_sink<SyslogSinkCore, SyslogSinkSettings>(ctx, options);
 }
 
 }  // namespace sluice
