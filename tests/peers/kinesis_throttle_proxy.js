@@ -101,6 +101,7 @@ function resetStats() {
     entries_throttled: 0,
     entries_backend_failed: 0,
     entries_unmapped: 0,
+    entries_mispredicted: 0,
     map_refreshes: 0,
     shards: {},
     history: new Map(),
@@ -466,7 +467,14 @@ async function putRecords(req, res, body, signer) {
       if (shard !== null) unadmit(stream, shard, sizes[i], sec);
       continue;
     }
-    const landed = shard !== null ? shard : (rec && rec.ShardId) || 'unmapped';
+    // Delivered bytes are counted on the shard the backend names; the rate window stays with
+    // the shard the map predicted. A different answer means the map is stale: refresh it.
+    const landed = (rec && rec.ShardId) || shard || 'unmapped';
+    if (shard !== null && rec && rec.ShardId && rec.ShardId !== shard) {
+      stats.entries_mispredicted++;
+      const m = shardMaps.get(stream);
+      if (m) m.fetchedAt = 0;
+    }
     stats.entries_admitted++;
     stats.bytes_admitted += sizes[i];
     hist.admitted++;
