@@ -6,7 +6,7 @@
 //   node tests/peers/kinesis_throttle_proxy.js --listen PORT --backend http://127.0.0.1:BPORT
 //        [--bytes-per-sec 1000000] [--records-per-sec 1000] [--stats-path /__stats]
 //        [--secrets AKID=SECRET[,AKID=SECRET...]] [--sts http://127.0.0.1:SPORT/__stats]
-//        [--account 000000000000] [--map-refresh-ms 1000]
+//        [--account 000000000000] [--map-refresh-ms 1000] [--max-request-bytes 5242880]
 //
 // Every request other than PutRecords is forwarded as is. For PutRecords the proxy:
 //  - keeps a map of the stream's open shards (ListShards against the backend, at most
@@ -47,6 +47,7 @@ function parseArgs(argv) {
   const o = {
     listen: 0, backend: null, bytesPerSec: 1000000, recordsPerSec: 1000,
     statsPath: '/__stats', secrets: null, sts: null, account: '000000000000', mapRefreshMs: 1000,
+    maxRequestBytes: 5 * 1024 * 1024,
   };
   const flags = {
     '--listen': ['listen', Number], '--backend': ['backend', String],
@@ -54,6 +55,7 @@ function parseArgs(argv) {
     '--stats-path': ['statsPath', String], '--secrets': ['secrets', String],
     '--sts': ['sts', String], '--account': ['account', String],
     '--map-refresh-ms': ['mapRefreshMs', Number],
+    '--max-request-bytes': ['maxRequestBytes', Number],
   };
   for (let i = 0; i < argv.length; i++) {
     const f = flags[argv[i]];
@@ -94,7 +96,8 @@ function resetStats() {
   stats = {
     started_at: Date.now() / 1000,
     limits: { bytes_per_sec: opts.bytesPerSec, records_per_sec: opts.recordsPerSec },
-    requests: { total: 0, put_records: 0, forwarded: 0, auth_rejected: 0, backend_errors: 0 },
+    requests: { total: 0, put_records: 0, forwarded: 0, auth_rejected: 0, backend_errors: 0,
+      too_large: 0 },
     entries_seen: 0,
     entries_admitted: 0,
     bytes_admitted: 0,
@@ -397,6 +400,17 @@ async function putRecords(req, res, body, signer) {
   if (shardOf.some((s, i) => s === null && hashes[i] !== null)) {
     map = await shardMap(stream, signer, true);
     shardOf = hashes.map((h) => (h === null ? null : findShard(map.shards, h)));
+  }
+
+  // AWS's request limit: 5 MiB of data and partition keys in one PutRecords.
+  let total = 0;
+  for (const e of entries) {
+    total += base64Length(e.Data) + Buffer.byteLength(typeof e.PartitionKey === 'string' ? e.PartitionKey : '', 'utf8');
+  }
+  if (total > opts.maxRequestBytes) {
+    stats.requests.too_large++;
+    return sendJson(res, 400, { __type: 'InvalidArgumentException',
+      message: `Records size exceeds ${opts.maxRequestBytes} bytes limit (got ${total} bytes of data and partition keys).` });
   }
 
   const sec = Math.floor(Date.now() / 1000);
