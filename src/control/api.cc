@@ -90,6 +90,9 @@ std::string Api::metrics() const {
   counter("sluice_endpoint_invalid_json_total",
           "Lines sent as JSON strings because they were not valid JSON (json_format 1 and 2).",
           [](const EndpointRuntime& e) { return e.counters.invalid_json.load(); });
+  counter("sluice_endpoint_throttled_total",
+          "Records the destination refused for its rate limit, all retried (Kinesis).",
+          [](const EndpointRuntime& e) { return e.counters.throttled.load(); });
   header(out, "sluice_endpoint_requests_in_flight", "gauge",
          "Requests sent and not yet answered (HTTP endpoints).");
   for (const auto& e : eps) {
@@ -228,6 +231,12 @@ std::string Api::status() const {
         lag, depth.lines, depth.bytes, depth.leased_lines, e->counters.received.load(),
         e->counters.delivered.load(), e->counters.retried.load(),
         e->counters.dropped[size_t(DropReason::kPermanentError)].load());
+    if (!s.detail.empty()) {
+      // Inside the endpoint object, as "storage" below.
+      out.pop_back();
+      out += ",\"throttled\":" + std::to_string(e->counters.throttled.load());
+      out += ",\"detail\":" + s.detail + "}";
+    }
     if (auto st = e->queue->storage_stats()) {
       // Inside the endpoint object: drop its closing brace, add "storage", close again.
       out.pop_back();

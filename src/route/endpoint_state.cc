@@ -39,10 +39,16 @@ void EndpointStatus::record_error(ErrorClass c, std::string message) {
   }
 }
 
+void EndpointStatus::set_detail(std::string json) {
+  std::lock_guard lock(mu_);
+  detail_ = std::move(json);
+}
+
 EndpointStatus::Snapshot EndpointStatus::snapshot() const {
   std::lock_guard lock(mu_);
   Snapshot s;
   s.state = state_;
+  s.detail = detail_;
   s.last_success = last_success_;
   auto now = std::chrono::system_clock::now();
   for (const ErrorEvent& e : errors_) {

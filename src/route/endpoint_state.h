@@ -34,6 +34,9 @@ struct EndpointCounters {
   // HTTP json_format 1/2: lines that were not valid JSON and were sent as JSON strings.
   std::atomic<uint64_t> invalid_json{0};
   std::atomic<uint64_t> requests_in_flight{0};  // HTTP sinks: requests awaiting an answer
+  // Records the destination refused for its rate limit (Kinesis: the equivalent of CloudWatch's
+  // WriteProvisionedThroughputExceeded), all retried.
+  std::atomic<uint64_t> throttled{0};
   std::atomic<uint64_t> dropped[size_t(DropReason::kCount)] = {};
   std::atomic<uint64_t> errors[size_t(ErrorClass::kCount)] = {};
   // Batch latency: time from take() to ack, in buckets (seconds) for the Prometheus histogram.
@@ -58,12 +61,16 @@ class EndpointStatus {
   void set_state(std::string state);
   void record_success();
   void record_error(ErrorClass c, std::string message);
+  // A JSON object of the sink's own (a Kinesis shard table, say), shown in /status as
+  // "detail". The sink owns its shape; "" shows nothing.
+  void set_detail(std::string json);
 
   struct Snapshot {
     std::string state;
     std::optional<std::chrono::system_clock::time_point> last_success;
     std::optional<ErrorEvent> last_error;
     std::vector<ErrorEvent> recent_errors;  // the last hour, oldest first
+    std::string detail;
   };
   [[nodiscard]] Snapshot snapshot() const;
 
@@ -72,6 +79,7 @@ class EndpointStatus {
   std::string state_ = "starting";
   std::optional<std::chrono::system_clock::time_point> last_success_;
   std::deque<ErrorEvent> errors_;
+  std::string detail_;
 };
 
 // Everything about one endpoint at run time. Immutable identity and compiled format; thread-safe
@@ -82,6 +90,9 @@ struct EndpointRuntime {
   const EndpointConfig* config = nullptr;  // owned by the engine's Config
   size_t max_line_bytes = kDefaultMaxLineBytes;
   std::shared_ptr<const LogFormat> format;
+  // Rendered beside the line and queued with it as its key (queue/line_key.h); nullptr when the
+  // endpoint type does not route by key.
+  std::shared_ptr<const LogFormat> key_format;
   std::shared_ptr<const Condition> condition;  // nullptr: every record
   std::unique_ptr<EndpointQueue> queue;
   EndpointCounters counters;

@@ -8,6 +8,7 @@
 
 #include "core/line_rules.h"
 #include "core/log_statement.h"
+#include "queue/line_key.h"
 
 namespace sluice {
 namespace {
@@ -73,8 +74,9 @@ Status IngestSession::submit_record(std::string_view json, std::string_view serv
   for (EndpointRuntime* e : svc->automatic) {
     if (e->condition && !e->condition->matches(record_, ctx_)) continue;
     line_.clear();
+    size_t start = render_key(*e, record_);
     e->format->render(record_, ctx_, line_);
-    count_cut(e->counters, apply_line_rules(line_, 0, e->max_line_bytes));
+    count_cut(e->counters, apply_line_rules(line_, start, e->max_line_bytes));
     queue_line(*e, std::string_view(line_.data(), line_.size()));
   }
   return {};
@@ -100,10 +102,22 @@ Status IngestSession::submit_log_statement(std::string_view text) {
                     svc->id, excerpt(st->endpoint)));
   }
   line_.clear();
+  // A log statement has no record: its key renders as the format would for an empty one.
+  size_t start = render_key(*e, no_record_);
   line_.append(st->message.data(), st->message.data() + st->message.size());
-  count_cut(e->counters, apply_line_rules(line_, 0, e->max_line_bytes));
+  count_cut(e->counters, apply_line_rules(line_, start, e->max_line_bytes));
   queue_line(*e, std::string_view(line_.data(), line_.size()));
   return {};
+}
+
+size_t IngestSession::render_key(const EndpointRuntime& e, const Record& record) {
+  if (!e.key_format) return 0;
+  e.key_format->render(record, ctx_, line_);
+  // The key follows the line rules too (which also keeps the separator out of it), capped at
+  // what Kinesis accepts. Its cuts are not counted: they are not the line's.
+  (void)apply_line_rules(line_, 0, kMaxLineKeyBytes);
+  line_.push_back(kLineKeySeparator);
+  return line_.size();
 }
 
 void IngestSession::queue_line(EndpointRuntime& endpoint, std::string_view line) {

@@ -47,12 +47,16 @@ class IngestSession {
 
  private:
   void queue_line(EndpointRuntime& endpoint, std::string_view line);
+  // Renders the endpoint's key (if it has a key format) and its separator into line_; returns
+  // where the line starts.
+  size_t render_key(const EndpointRuntime& endpoint, const Record& record);
 
   Router& router_;
   std::string default_service_;
   PayloadKind payload_;
   RecordDecoder decoder_;
   Record record_;
+  Record no_record_;  // stays empty: what log statements render keys from
   EvalContext ctx_;
   LineBuffer line_;
   std::vector<LineBatch> pending_;  // by EndpointRuntime::index

@@ -32,6 +32,14 @@ Result<std::unique_ptr<Router>> Router::build(const Config& config) {
                                  ec.name, format.error().message()));
       }
       e->format = std::make_shared<const LogFormat>(std::move(*format));
+      if (ec.settings && !ec.settings->line_key_format().empty()) {
+        auto key = LogFormat::compile(ec.settings->line_key_format(), ec.format_version);
+        if (!key) {
+          return Error(fmt::format("service \"{}\" endpoint \"{}\" key format: {}", svc.id,
+                                   ec.name, key.error().message()));
+        }
+        e->key_format = std::make_shared<const LogFormat>(std::move(*key));
+      }
       if (!ec.response_condition.empty()) {
         const ConditionConfig* cc = svc.condition(ec.response_condition);
         if (cc == nullptr) {

@@ -14,6 +14,9 @@ class TableReader;
 class SinkSettings {
  public:
   virtual ~SinkSettings() = default;
+  // A format rendered from each record beside the line and queued with it as its key (see
+  // queue/line_key.h); empty when the type does not route by key.
+  [[nodiscard]] virtual std::string_view line_key_format() const { return {}; }
 };
 
 // How the configuration learns about an endpoint type: its name and how to read its fields.

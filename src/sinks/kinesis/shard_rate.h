@@ -1,0 +1,97 @@
+#pragma once
+
+#include <algorithm>
+#include <chrono>
+
+namespace sluice {
+
+// The sending rate of one shard: a token bucket for records and one for bytes, refilled at the
+// shard's write limits times an AIMD factor. sluice shapes itself to the limits instead of
+// learning them from errors; when the shard throttles anyway (other producers, a lower limit
+// than configured), the factor drops multiplicatively, at most once per second since one
+// overflow refuses a whole burst, and it climbs back additively while the shard accepts.
+//
+// The buckets hold at most `burst` seconds of sending. Kinesis counts writes in one-second
+// windows; a bucket as deep as one second lets up to twice the limit land in a window (a full
+// bucket plus a second of refill), so the burst stays a fraction of a second.
+class ShardRate {
+ public:
+  using Clock = std::chrono::steady_clock;
+
+  struct Limits {
+    double records_per_second = 1000;
+    double bytes_per_second = 1000 * 1000;
+  };
+  static constexpr double kBurstSeconds = 0.1;
+  static constexpr double kMinFactor = 0.05;
+  static constexpr double kDecrease = 0.85;          // factor kept on a throttle
+  static constexpr double kIncreasePerSecond = 0.03;  // regained per second without one
+
+  ShardRate(Limits limits, Clock::time_point now) : limits_(limits), last_(now), last_cut_(now) {
+    records_ = capacity_records();
+    bytes_ = capacity_bytes();
+  }
+
+  // Whether a send of `records` records and `bytes` bytes may go now. An empty bucket still lets
+  // one record through when it is full (a record larger than the burst must go eventually).
+  [[nodiscard]] bool allows(double records, double bytes, Clock::time_point now) {
+    refill(now);
+    if (records_ >= records && bytes_ >= bytes) return true;
+    return records_ >= capacity_records() && bytes_ >= capacity_bytes() && records <= 1;
+  }
+  void take(double records, double bytes) {
+    records_ -= records;
+    bytes_ -= bytes;
+  }
+  // How long until `records` and `bytes` will be allowed.
+  [[nodiscard]] Clock::duration wait_for(double records, double bytes) const {
+    double r = records > records_ ? (records - records_) / rate_records() : 0;
+    double b = std::min(bytes, capacity_bytes());
+    double by = b > bytes_ ? (b - bytes_) / rate_bytes() : 0;
+    return std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(std::max(r, by) + 0.001));
+  }
+
+  void on_throttled(Clock::time_point now) {
+    ++throttled_;
+    if (now - last_cut_ < std::chrono::seconds(1)) return;
+    last_cut_ = now;
+    refill(now);
+    factor_ = std::max(kMinFactor, factor_ * kDecrease);
+    // What was over the limit is spent: start from an empty bucket.
+    records_ = std::min(records_, 0.0);
+    bytes_ = std::min(bytes_, 0.0);
+  }
+
+  [[nodiscard]] double factor() const { return factor_; }
+  [[nodiscard]] double rate_records() const { return limits_.records_per_second * factor_; }
+  [[nodiscard]] double rate_bytes() const { return limits_.bytes_per_second * factor_; }
+  [[nodiscard]] uint64_t throttled() const { return throttled_; }
+
+ private:
+  [[nodiscard]] double capacity_records() const {
+    return std::max(1.0, rate_records() * kBurstSeconds);
+  }
+  [[nodiscard]] double capacity_bytes() const { return rate_bytes() * kBurstSeconds; }
+
+  void refill(Clock::time_point now) {
+    double dt = std::chrono::duration<double>(now - last_).count();
+    if (dt <= 0) return;
+    last_ = now;
+    if (factor_ < 1.0 && now - last_cut_ > std::chrono::seconds(1)) {
+      factor_ = std::min(1.0, factor_ + kIncreasePerSecond * dt);
+    }
+    records_ = std::min(capacity_records(), records_ + rate_records() * dt);
+    bytes_ = std::min(capacity_bytes(), bytes_ + rate_bytes() * dt);
+  }
+
+  Limits limits_;
+  double factor_ = 1.0;
+  double records_ = 0;
+  double bytes_ = 0;
+  Clock::time_point last_;
+  Clock::time_point last_cut_;
+  uint64_t throttled_ = 0;
+};
+
+}  // namespace sluice

@@ -1,0 +1,1136 @@
+// The kinesis sink: shard map, per-shard lanes, rate shaping, PutRecords calls, partial retries.
+//
+// Lines and entries
+// -----------------
+// Lines are taken from the queue in leases, as every sink does, and each line becomes an entry
+// that waits in the lane of one open shard. A lease is acknowledged, in take order, once every
+// one of its entries is done: delivered, written to the dead letter, or expired (record_ttl).
+// So the queue (and a disk queue's log) keeps every line until Kinesis has it, whatever order the
+// shards take them in. The sink holds a bounded window of entries (about two seconds of the
+// stream's write limit); the rest waits in the queue.
+//
+// Distribution
+// ------------
+// Without partition_key, each entry goes to the lane that has been given the fewest bytes so
+// far, and is sent with an ExplicitHashKey at the start of that shard's range: every open shard
+// gets the same bytes, whatever the partition keys would have hashed to. With partition_key,
+// an entry goes to the shard that the MD5 of its key selects, as Kinesis itself would route it,
+// and a shard has at most one call in flight, so a key's lines are written in order.
+//
+// Rate and retries
+// ----------------
+// Each lane sends only what its ShardRate allows. A PutRecords answer is read entry by entry:
+// delivered entries are done; throttled ones go back to the front of their lane (in their
+// order) and slow that shard down; other failures go back too, after a backoff. Only failed
+// entries are sent again, never a whole call, so partial failures make no duplicates.
+//
+// Shards change
+// -------------
+// The map is listed at start, every shard_refresh seconds, and at once when an entry lands on a
+// shard the map did not predict or the stream is not found. When the open shards differ, the
+// lanes are rebuilt: waiting entries are dealt out again in take order, so nothing waits on a
+// closed shard. Entries in flight on a closed shard's range land on its children (Kinesis
+// routes by hash key), which is the misprediction that triggers the refresh.
+//
+// Threading: all state lives on a strand of ctx.io, as in the https sink.
+#include "sinks/kinesis/sink.h"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <random>
+#include <vector>
+
+#include <fmt/format.h>
+#include <fmt/os.h>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+
+#include "aws/sigv4.h"
+#include "aws/sts.h"
+#include "core/json_text.h"
+#include "queue/line_key.h"
+#include "sinks/backoff.h"
+#include "sinks/dead_letter.h"
+#include "sinks/http/http_client.h"
+#include "sinks/kinesis/config.h"
+#include "sinks/kinesis/kpl_aggregator.h"
+#include "sinks/kinesis/request_builder.h"
+#include "sinks/kinesis/retry_logic.h"
+#include "sinks/kinesis/shard_map.h"
+#include "sinks/kinesis/shard_rate.h"
+
+namespace sluice {
+namespace {
+
+namespace asio = boost::asio;
+using Clock = std::chrono::steady_clock;
+using SystemClock = std::chrono::system_clock;
+using std::chrono::milliseconds;
+
+constexpr uint32_t kNoLane = UINT32_MAX;
+
+// Credentials from the endpoint's fields, or from the environment as the AWS CLI reads them.
+AwsCredentials base_credentials(const KinesisSinkSettings& s) {
+  if (!s.access_key.empty()) return {s.access_key, s.secret_key, ""};
+  auto env = [](const char* name) {
+    const char* v = std::getenv(name);
+    return std::string(v != nullptr ? v : "");
+  };
+  return {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+}
+
+// RoleSessionName allows [\w+=,.@-]{2,64}.
+std::string session_name(std::string_view service_id) {
+  std::string out = "sluice-";
+  for (char c : service_id) {
+    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+              std::string_view("_+=,.@-").find(c) != std::string_view::npos;
+    out += ok ? c : '-';
+  }
+  return out.substr(0, 64);
+}
+
+class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
+ public:
+  KinesisSinkCore(SinkContext& ctx, const KinesisSinkSettings& settings,
+                  const KinesisSinkOptions& options)
+      : endpoint_(ctx.endpoint),
+        settings_(settings),
+        options_(options),
+        strand_(asio::make_strand(ctx.io)),
+        builder_(settings),
+        backoff_(options.initial_backoff, cap(), seed()),
+        control_backoff_(options.initial_backoff, cap(), seed() + 1),
+        wake_timer_(strand_),
+        tick_timer_(strand_),
+        dead_letter_(ctx.endpoint.service_id, ctx.endpoint.name()),
+        keyed_(!settings.partition_key.empty()),
+        kpl_(settings.aggregation == KinesisAggregation::kKpl) {
+    // The partition key of records spread by ExplicitHashKey: it decides nothing, but consumers
+    // see it, so it names the endpoint.
+    even_key_ = endpoint_.name().substr(0, kMaxLineKeyBytes);
+    if (even_key_.empty()) even_key_ = "-";
+    what_ = fmt::format("Kinesis stream {} at {}", settings.topic, settings.endpoint_url);
+    double window_bytes = 2.0 * settings.shard_bytes_per_second;
+    window_bytes_per_shard_ = uint64_t(std::max(window_bytes, 2.0 * double(settings.max_record_bytes)));
+    // An aggregate as large as a shard's whole second of bytes would land in one of Kinesis's
+    // one-second windows with nothing else beside it and overflow it whenever the window already
+    // held a little: keep aggregates to the rate's burst, so they pace like single records.
+    max_aggregate_bytes_ = std::min<uint64_t>(
+        settings.max_record_bytes,
+        std::max<uint64_t>(64 * 1024, uint64_t(settings.shard_bytes_per_second *
+                                               ShardRate::kBurstSeconds)));
+  }
+
+  void start() {
+    HttpClientSettings hs;
+    hs.max_connections = settings_.concurrency + 1;
+    auto client = HttpClient::start(hs);
+    if (!client) {
+      endpoint_.status.set_state("error");
+      endpoint_.status.record_error(ErrorClass::kConfiguration, client.error().message());
+      return;
+    }
+    client_ = std::move(*client);
+    credentials_ = base_credentials(settings_);
+    std::weak_ptr<KinesisSinkCore> weak = shared_from_this();
+    endpoint_.queue->set_data_callback([weak] {
+      auto self = weak.lock();
+      if (!self) return;
+      if (self->wake_posted_.exchange(true)) return;  // coalesce producers' wake-ups
+      asio::post(self->strand_, [self] {
+        self->wake_posted_ = false;
+        self->pump();
+      });
+    });
+    asio::post(strand_, [self = shared_from_this()] {
+      if (self->stopped_) return;
+      if (!self->settings_.iam_role.empty()) {
+        self->set_state("assuming_role");
+        self->assume_role();
+      } else {
+        self->credentials_ready_ = true;
+      }
+      self->list_shards();
+      self->tick();
+    });
+  }
+
+  void flush() {
+    asio::post(strand_, [self = shared_from_this()] {
+      self->flushing_ = true;
+      self->pump();
+    });
+  }
+
+  void stop() {
+    if (stopped_) return;
+    stopped_ = true;
+    endpoint_.queue->set_data_callback([] {});
+    wake_timer_.cancel();
+    tick_timer_.cancel();
+    if (client_) client_->stop();
+    // Newest first, so the oldest lines end up first in the queue again. Of a lease, the
+    // delivered prefix is acknowledged; the rest goes back (delivered lines after an undelivered
+    // one are sent again after a restart: at least once).
+    while (!taken_.empty()) {
+      Taken& t = taken_.back();
+      size_t prefix = 0;
+      while (prefix < t.done.size() && t.done[prefix]) ++prefix;
+      endpoint_.queue->ack(t.lease, prefix);
+      taken_.pop_back();
+    }
+    endpoint_.counters.requests_in_flight.store(0, std::memory_order_relaxed);
+    set_state("stopped");
+  }
+
+ private:
+  struct Taken {
+    Lease lease;
+    std::vector<uint8_t> done;  // by line
+    size_t outstanding = 0;
+    Clock::time_point at;
+  };
+
+  struct Entry {
+    uint64_t taken = 0;  // absolute index of its lease in taken_
+    uint32_t line = 0;
+    uint32_t bytes = 0;   // data + partition key: what Kinesis counts
+    uint64_t order = 0;   // take order, to deal entries out again after a reshard
+    uint32_t lane = kNoLane;
+    uint64_t generation = 0;  // of the shard map its lane belongs to
+    Clock::time_point taken_at;
+    bool isolate = false;  // send alone (a call holding it was refused as a whole)
+  };
+
+  struct Lane {
+    ShardInfo shard;
+    std::string hash_key;  // decimal start of the range: the ExplicitHashKey sent
+    ShardRate rate;
+    std::deque<uint32_t> pending;
+    uint64_t assigned_bytes = 0;
+    bool in_flight = false;  // partition_key mode: one call per shard at a time
+    uint64_t delivered_records = 0, delivered_lines = 0, delivered_bytes = 0;
+    uint64_t reported_records = 0, reported_lines = 0, reported_bytes = 0;  // at the last tick
+    double records_per_second = 0, lines_per_second = 0, bytes_per_second = 0;
+  };
+
+  struct Call {
+    std::vector<std::vector<uint32_t>> records;  // entry ids of each Kinesis record
+    std::vector<uint32_t> record_lanes;
+    std::vector<uint32_t> busy_lanes;  // lanes marked in_flight by this call
+    uint64_t generation = 0;
+    size_t lines = 0;
+    size_t bytes = 0;
+  };
+
+  [[nodiscard]] milliseconds cap() const {
+    return milliseconds(int64_t(settings_.max_backoff_seconds * 1000));
+  }
+  [[nodiscard]] uint64_t seed() const {
+    return options_.jitter_seed ? options_.jitter_seed : std::random_device{}();
+  }
+
+  // ---- entries and leases -------------------------------------------------------------------
+
+  [[nodiscard]] KeyedLine text(const Entry& e) const {
+    return split_line_key(taken_[e.taken - taken_base_].lease.lines.line(e.line));
+  }
+  [[nodiscard]] std::string_view partition_key(const KeyedLine& k) const {
+    if (!keyed_) return even_key_;
+    return k.key.empty() ? std::string_view("-") : k.key;
+  }
+
+  uint32_t new_entry() {
+    if (!free_.empty()) {
+      uint32_t id = free_.back();
+      free_.pop_back();
+      return id;
+    }
+    entries_.emplace_back();
+    return uint32_t(entries_.size() - 1);
+  }
+
+  // The entry is finished with (delivered, dead-lettered or expired).
+  void finish(uint32_t id) {
+    Entry& e = entries_[id];
+    Taken& t = taken_[e.taken - taken_base_];
+    t.done[e.line] = 1;
+    --t.outstanding;
+    --held_entries_;
+    held_bytes_ -= e.bytes;
+    e = Entry{};
+    free_.push_back(id);
+  }
+
+  [[nodiscard]] uint64_t window_bytes() const {
+    return std::max<uint64_t>(lanes_.size(), 1) * window_bytes_per_shard_;
+  }
+
+  // Takes lines from the queue while the held window has room.
+  void take_lines() {
+    if (lanes_.empty()) return;
+    const uint64_t window = window_bytes();
+    const size_t max_entries = 50000 * lanes_.size();
+    while (held_bytes_ < window && held_entries_ < max_entries) {
+      Lease lease = spare_lease();
+      if (!endpoint_.queue->take(2000, window - held_bytes_, lease)) {
+        recycle(std::move(lease));
+        return;
+      }
+      auto now = Clock::now();
+      uint64_t index = taken_base_ + taken_.size();
+      taken_.push_back(Taken{std::move(lease), {}, 0, now});
+      Taken& t = taken_.back();
+      size_t n = t.lease.lines.size();
+      t.done.assign(n, 0);
+      t.outstanding = n;
+      for (size_t i = 0; i < n; ++i) {
+        uint32_t id = new_entry();
+        Entry& e = entries_[id];
+        e.taken = index;
+        e.line = uint32_t(i);
+        e.order = next_order_++;
+        e.taken_at = now;
+        KeyedLine k = text(e);
+        e.bytes = uint32_t(k.line.size() + partition_key(k).size());
+        ++held_entries_;
+        held_bytes_ += e.bytes;
+        size_t record_size = kpl_ ? KplAggregator::single_size(partition_key(k), k.line)
+                                  : e.bytes;
+        if (record_size > settings_.max_record_bytes) {
+          dead_letter_entries(
+              {id}, fmt::format("a line of {} bytes is larger than max_record_bytes ({}) as a "
+                                "Kinesis record",
+                                k.line.size(), settings_.max_record_bytes));
+          continue;
+        }
+        place(id, /*front=*/false);
+      }
+      settle();
+    }
+  }
+
+  // Puts an entry in its lane: the one it already has, if the map has not changed since.
+  void place(uint32_t id, bool front) {
+    Entry& e = entries_[id];
+    if (e.generation != generation_ || e.lane == kNoLane) {
+      e.lane = choose_lane(e);
+      e.generation = generation_;
+    }
+    Lane& lane = lanes_[e.lane];
+    if (front) {
+      lane.pending.push_front(id);
+    } else {
+      lane.pending.push_back(id);
+    }
+  }
+
+  uint32_t choose_lane(const Entry& e) {
+    if (keyed_) {
+      auto i = map_.find(partition_key_hash(partition_key(text(e))));
+      return uint32_t(i.value_or(0));
+    }
+    uint32_t best = 0;
+    for (uint32_t i = 1; i < lanes_.size(); ++i) {
+      if (lanes_[i].assigned_bytes < lanes_[best].assigned_bytes) best = i;
+    }
+    lanes_[best].assigned_bytes += e.bytes;
+    return best;
+  }
+
+  // Acknowledges, in take order, every lease whose entries are all done.
+  void settle() {
+    while (!taken_.empty() && taken_.front().outstanding == 0) {
+      Taken& t = taken_.front();
+      endpoint_.counters.observe_batch_latency(Clock::now() - t.at);
+      endpoint_.queue->ack(t.lease);
+      recycle(std::move(t.lease));
+      taken_.pop_front();
+      ++taken_base_;
+    }
+  }
+
+  void dead_letter_entries(const std::vector<uint32_t>& ids, const std::string& reason) {
+    std::string_view where = "stderr";
+    if (endpoint_.queue->durable()) {
+      for (uint32_t id : ids) {
+        const Entry& e = entries_[id];
+        endpoint_.queue->dead_letter(taken_[e.taken - taken_base_].lease, e.line, 1);
+      }
+      where = "the disk queue's dead-letter segments";
+    } else {
+      LineBatch lines;
+      for (uint32_t id : ids) {
+        const Entry& e = entries_[id];
+        lines.add(taken_[e.taken - taken_base_].lease.lines.line(e.line));
+      }
+      const LineBatch* batches[] = {&lines};
+      dead_letter_.write(batches, reason);
+    }
+    auto& c = endpoint_.counters;
+    c.errors[size_t(ErrorClass::kPermanent)].fetch_add(1, std::memory_order_relaxed);
+    c.dropped[size_t(DropReason::kPermanentError)].fetch_add(ids.size(), std::memory_order_relaxed);
+    endpoint_.status.record_error(
+        ErrorClass::kPermanent,
+        fmt::format("{}: {}; {} line(s) written to the dead letter ({})", what_, reason, ids.size(),
+                    where));
+    for (uint32_t id : ids) finish(id);
+  }
+
+  // Entries of a failed record go back to the front of their lanes, in their order, unless they
+  // are older than record_ttl.
+  void give_back(const std::vector<uint32_t>& ids, Clock::time_point now) {
+    endpoint_.counters.retried.fetch_add(ids.size(), std::memory_order_relaxed);
+    for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
+      if (expired(entries_[*it], now)) {
+        expire(*it);
+        continue;
+      }
+      place(*it, /*front=*/true);
+    }
+  }
+
+  [[nodiscard]] bool expired(const Entry& e, Clock::time_point now) const {
+    return settings_.record_ttl_seconds > 0 &&
+           now - e.taken_at > std::chrono::duration<double>(settings_.record_ttl_seconds);
+  }
+
+  void expire(uint32_t id) {
+    endpoint_.counters.dropped[size_t(DropReason::kExpired)].fetch_add(1,
+                                                                      std::memory_order_relaxed);
+    ++expired_since_report_;
+    finish(id);
+  }
+
+  // ---- sending ------------------------------------------------------------------------------
+
+  [[nodiscard]] bool ready() const {
+    return !stopped_ && credentials_ready_ && !lanes_.empty() && client_ != nullptr;
+  }
+
+  void pump() {
+    if (!ready()) return;
+    take_lines();
+    auto now = Clock::now();
+    if (now < blocked_until_) {
+      arm_wake(blocked_until_);
+      return;
+    }
+    while (in_flight_ < settings_.concurrency) {
+      auto oldest = oldest_waiting();
+      if (!oldest) return;
+      auto due = *oldest + std::chrono::duration_cast<Clock::duration>(
+                               std::chrono::duration<double>(settings_.period_seconds));
+      bool full = waiting_entries() >= settings_.request_max_entries;
+      if (!flushing_ && !full && now < due) {
+        arm_wake(due);
+        return;
+      }
+      Call call;
+      Clock::time_point retry_at = Clock::time_point::max();
+      build_call(call, now, retry_at);
+      if (call.records.empty()) {
+        if (retry_at != Clock::time_point::max()) arm_wake(retry_at);
+        return;
+      }
+      send(std::move(call));
+      take_lines();
+    }
+  }
+
+  [[nodiscard]] std::optional<Clock::time_point> oldest_waiting() const {
+    std::optional<Clock::time_point> oldest;
+    for (const Lane& l : lanes_) {
+      if (l.pending.empty() || (keyed_ && l.in_flight)) continue;
+      auto t = entries_[l.pending.front()].taken_at;
+      if (!oldest || t < *oldest) oldest = t;
+    }
+    return oldest;
+  }
+
+  [[nodiscard]] size_t waiting_entries() const {
+    size_t n = 0;
+    for (const Lane& l : lanes_) n += l.pending.size();
+    return n;
+  }
+
+  // Fills a PutRecords call from the lanes, round robin, within each shard's rate and the call's
+  // limits. retry_at: when a lane that had to stop for its rate may send again.
+  void build_call(Call& call, Clock::time_point now, Clock::time_point& retry_at) {
+    body_.clear();
+    builder_.begin_put_records(body_);
+    call.generation = generation_;
+    const size_t max_records = settings_.request_max_entries;
+    const size_t max_bytes = settings_.request_max_bytes;
+    bool closed = false;  // the call is full, or holds an entry that must go alone
+    size_t n = lanes_.size();
+    for (size_t k = 0; k < n && !closed; ++k) {
+      uint32_t li = uint32_t((rr_ + k) % n);
+      Lane& lane = lanes_[li];
+      if (lane.pending.empty() || (keyed_ && lane.in_flight)) continue;
+      bool used = false;
+      while (!lane.pending.empty() && call.records.size() < max_records) {
+        uint32_t first = lane.pending.front();
+        bool alone = entries_[first].isolate;
+        if (alone && !call.records.empty()) {
+          closed = true;
+          break;
+        }
+        size_t take = 1;
+        size_t record_bytes = entries_[first].bytes;
+        if (kpl_ && !alone) {
+          record_bytes = plan_aggregate(lane, take);
+        }
+        if (call.bytes + record_bytes > max_bytes && !call.records.empty()) {
+          closed = true;
+          break;
+        }
+        if (!lane.rate.allows(1, double(record_bytes), now)) {
+          retry_at = std::min(retry_at, now + lane.rate.wait_for(1, double(record_bytes)));
+          break;
+        }
+        lane.rate.take(1, double(record_bytes));
+        std::vector<uint32_t> ids(lane.pending.begin(), lane.pending.begin() + long(take));
+        lane.pending.erase(lane.pending.begin(), lane.pending.begin() + long(take));
+        add_record(call, li, std::move(ids), record_bytes);
+        used = true;
+        if (alone) {
+          closed = true;
+          break;
+        }
+      }
+      if (call.records.size() >= max_records) closed = true;
+      if (used && keyed_) {
+        lane.in_flight = true;
+        call.busy_lanes.push_back(li);
+      }
+    }
+    rr_ = (rr_ + 1) % std::max<size_t>(n, 1);
+    builder_.finish_put_records(body_);
+  }
+
+  // How many of the lane's first entries one aggregated record holds, and its size.
+  size_t plan_aggregate(const Lane& lane, size_t& take) {
+    aggregator_.clear();
+    take = 0;
+    for (uint32_t id : lane.pending) {
+      const Entry& e = entries_[id];
+      if (e.isolate) break;
+      KeyedLine k = text(e);
+      std::string_view key = partition_key(k);
+      if (take > 0 && !aggregator_.fits(key, k.line, max_aggregate_bytes_)) break;
+      aggregator_.add(key, k.line);
+      ++take;
+    }
+    return aggregator_.size() + aggregator_.first_partition_key().size();
+  }
+
+  void add_record(Call& call, uint32_t lane_index, std::vector<uint32_t> ids, size_t record_bytes) {
+    const Lane& lane = lanes_[lane_index];
+    if (kpl_ && !entries_[ids.front()].isolate) {
+      aggregator_.clear();
+      for (uint32_t id : ids) {
+        KeyedLine k = text(entries_[id]);
+        aggregator_.add(partition_key(k), k.line);
+      }
+      std::string outer_key = aggregator_.first_partition_key();
+      blob_.clear();
+      aggregator_.finish(blob_);
+      builder_.add_record(body_, blob_, outer_key, lane.hash_key);
+    } else {
+      KeyedLine k = text(entries_[ids.front()]);
+      builder_.add_record(body_, k.line, partition_key(k), keyed_ ? "" : lane.hash_key);
+    }
+    call.lines += ids.size();
+    call.bytes += record_bytes;
+    call.records.push_back(std::move(ids));
+    call.record_lanes.push_back(lane_index);
+  }
+
+  void send(Call call) {
+    auto body = std::make_shared<std::string>(body_);
+    auto req = builder_.request("PutRecords", body, credentials_, SystemClock::now());
+    if (!req) {
+      // Signing failed: OpenSSL could not allocate. Put everything back and try later.
+      endpoint_.status.record_error(ErrorClass::kRetryable, req.error().message());
+      return_call(call, Clock::now());
+      block(backoff_.next());
+      return;
+    }
+    uint64_t id = ++next_call_;
+    ++in_flight_;
+    endpoint_.counters.requests_in_flight.store(in_flight_, std::memory_order_relaxed);
+    calls_.emplace(id, std::move(call));
+    client_->send(std::move(*req), [weak = weak_from_this(), id](HttpClientResponse resp) {
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->strand_, [self, id, resp = std::move(resp)]() mutable {
+        if (!self->stopped_) self->on_put_records(id, resp);
+      });
+    });
+  }
+
+  void release_lanes(const Call& call) {
+    for (uint32_t li : call.busy_lanes) {
+      if (call.generation == generation_ && li < lanes_.size()) lanes_[li].in_flight = false;
+    }
+  }
+
+  void return_call(const Call& call, Clock::time_point now) {
+    release_lanes(call);
+    for (auto it = call.records.rbegin(); it != call.records.rend(); ++it) give_back(*it, now);
+  }
+
+  void on_put_records(uint64_t id, const HttpClientResponse& resp) {
+    auto node = calls_.extract(id);
+    if (node.empty()) return;
+    Call& call = node.mapped();
+    --in_flight_;
+    endpoint_.counters.requests_in_flight.store(in_flight_, std::memory_order_relaxed);
+    auto now = Clock::now();
+
+    KinesisVerdict v = classify_kinesis_call(resp.outcome, "PutRecords to " + what_,
+                                             call.records.size());
+    if (v.action == KinesisVerdict::Action::kSuccess) {
+      auto parsed = parse_put_records(resp.outcome.body, call.records.size());
+      if (!parsed) {
+        v.action = KinesisVerdict::Action::kRetry;
+        v.error_class = ErrorClass::kRetryable;
+        v.message = fmt::format("PutRecords to {}: {}", what_, parsed.error().message());
+      } else {
+        on_entries(call, *parsed, now);
+        return after_response();
+      }
+    }
+    auto& c = endpoint_.counters;
+    c.errors[size_t(v.error_class)].fetch_add(1, std::memory_order_relaxed);
+    switch (v.action) {
+      case KinesisVerdict::Action::kSuccess:
+        break;
+      case KinesisVerdict::Action::kRetry:
+        endpoint_.status.record_error(v.error_class, v.message);
+        return_call(call, now);
+        block(backoff_.next());
+        set_state("retrying");
+        break;
+      case KinesisVerdict::Action::kRetrySlowly:
+        endpoint_.status.record_error(v.error_class, v.message);
+        return_call(call, now);
+        block(backoff_.slow());
+        set_state("error");
+        if (v.refresh_shards) request_shard_refresh();
+        if (v.refresh_credentials && !settings_.iam_role.empty()) assume_role();
+        break;
+      case KinesisVerdict::Action::kIsolate:
+        endpoint_.status.record_error(
+            v.error_class,
+            v.message + "; its records are sent one per call to find the one at fault");
+        for (const auto& ids : call.records) {
+          for (uint32_t e : ids) entries_[e].isolate = true;
+        }
+        return_call(call, now);
+        break;
+      case KinesisVerdict::Action::kDeadLetter: {
+        release_lanes(call);
+        std::vector<uint32_t> ids;
+        for (const auto& r : call.records) ids.insert(ids.end(), r.begin(), r.end());
+        dead_letter_entries(ids, v.message);
+        break;
+      }
+    }
+    after_response();
+  }
+
+  void on_entries(Call& call, const PutRecordsResult& result, Clock::time_point now) {
+    release_lanes(call);
+    auto& c = endpoint_.counters;
+    bool mispredicted = false;
+    size_t throttled = 0, failed = 0, slow = 0;
+    std::string first_error;
+    size_t delivered_lines = 0, delivered_bytes = 0;
+    // Failed records go back to the front of their lanes: walk backwards so each lane keeps
+    // their order.
+    for (size_t i = call.records.size(); i-- > 0;) {
+      const PutRecordsEntryResult& r = result.entries[i];
+      std::vector<uint32_t>& ids = call.records[i];
+      uint32_t li = call.record_lanes[i];
+      bool same_map = call.generation == generation_ && li < lanes_.size();
+      if (r.ok) {
+        if (same_map) {
+          Lane& lane = lanes_[li];
+          if (r.shard_id != lane.shard.id) mispredicted = true;
+          lane.delivered_records += 1;
+          lane.delivered_lines += ids.size();
+          for (uint32_t id : ids) lane.delivered_bytes += entries_[id].bytes;
+        }
+        for (uint32_t id : ids) {
+          delivered_bytes += entries_[id].bytes;
+          finish(id);
+        }
+        delivered_lines += ids.size();
+        continue;
+      }
+      if (first_error.empty()) first_error = r.error_code + ": " + r.error_message;
+      switch (classify_record_error(r.error_code)) {
+        case KinesisEntryAction::kThrottled:
+          ++throttled;
+          if (same_map) lanes_[li].rate.on_throttled(now);
+          break;
+        case KinesisEntryAction::kRetry:
+          ++failed;
+          break;
+        case KinesisEntryAction::kRetrySlowly:
+          ++slow;
+          break;
+      }
+      give_back(ids, now);
+    }
+    c.delivered.fetch_add(delivered_lines, std::memory_order_relaxed);
+    c.delivered_bytes.fetch_add(delivered_bytes, std::memory_order_relaxed);
+    if (throttled > 0) c.throttled.fetch_add(throttled, std::memory_order_relaxed);
+    if (delivered_lines > 0) endpoint_.status.record_success();
+    if (throttled + failed + slow == 0) {
+      backoff_.reset();
+      set_state("ok");
+    } else {
+      ErrorClass cls = slow > 0 ? ErrorClass::kConfiguration : ErrorClass::kRetryable;
+      c.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
+      // Throttling is expected under load and is shaped away; it shows in the throttle counts of
+      // /status rather than as one error per call.
+      if (failed + slow > 0) {
+        endpoint_.status.record_error(
+            cls, fmt::format("PutRecords to {}: {} of {} records failed ({} throttled); first: {}",
+                             what_, throttled + failed + slow, call.records.size(), throttled,
+                             first_error));
+      }
+      if (slow > 0) {
+        block(backoff_.slow());
+        set_state("error");
+      } else if (failed > 0) {
+        block(backoff_.next());
+        set_state("retrying");
+      } else {
+        set_state("ok");
+      }
+    }
+    if (mispredicted) request_shard_refresh();
+  }
+
+  void after_response() {
+    settle();
+    pump();
+  }
+
+  void block(milliseconds delay) {
+    blocked_until_ = std::max(blocked_until_, Clock::now() + delay);
+    arm_wake(blocked_until_);
+  }
+
+  // One timer wakes the sender for the linger period, a shard's rate and backoffs: it is set to
+  // the earliest of them.
+  void arm_wake(Clock::time_point at) {
+    if (wake_armed_ && wake_at_ <= at) return;
+    wake_armed_ = true;
+    wake_at_ = at;
+    uint64_t gen = ++wake_generation_;
+    wake_timer_.expires_at(at);
+    wake_timer_.async_wait([self = shared_from_this(), gen](const boost::system::error_code& ec) {
+      if (ec || self->stopped_ || gen != self->wake_generation_) return;
+      self->wake_armed_ = false;
+      self->pump();
+    });
+  }
+
+  // ---- the shard map ------------------------------------------------------------------------
+
+  void request_shard_refresh() {
+    auto now = Clock::now();
+    // At most one listing a second: a reshard mispredicts many records at once.
+    next_listing_ = std::min(next_listing_, std::max(now, last_listing_ + std::chrono::seconds(1)));
+    if (next_listing_ <= now) list_shards();
+  }
+
+  void list_shards() {
+    if (listing_ || stopped_ || !credentials_ready_ || !client_) {
+      if (!credentials_ready_) next_listing_ = Clock::now();
+      return;
+    }
+    listing_ = true;
+    last_listing_ = Clock::now();
+    next_listing_ = Clock::time_point::max();
+    listed_.clear();
+    list_page("");
+  }
+
+  void list_page(const std::string& token) {
+    auto body = std::make_shared<std::string>(builder_.list_shards_body(token));
+    auto req = builder_.request("ListShards", body, credentials_, SystemClock::now());
+    if (!req) return listing_failed(req.error().message(), ErrorClass::kRetryable);
+    client_->send(std::move(*req), [weak = weak_from_this()](HttpClientResponse resp) {
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->strand_, [self, resp = std::move(resp)]() mutable {
+        if (!self->stopped_) self->on_list_page(resp);
+      });
+    });
+  }
+
+  void on_list_page(const HttpClientResponse& resp) {
+    KinesisVerdict v = classify_kinesis_call(resp.outcome, "ListShards of " + what_, 0);
+    if (v.action != KinesisVerdict::Action::kSuccess) {
+      if (v.refresh_credentials && !settings_.iam_role.empty()) assume_role();
+      return listing_failed(v.message, v.error_class);
+    }
+    auto page = parse_list_shards(resp.outcome.body);
+    if (!page) return listing_failed(page.error().message(), ErrorClass::kRetryable);
+    for (ShardInfo& s : page->shards) listed_.push_back(std::move(s));
+    if (!page->next_token.empty()) return list_page(page->next_token);
+    listing_ = false;
+    auto map = ShardMap::build(std::move(listed_));
+    listed_.clear();
+    if (!map) {
+      // Mid-reshard listings can show a gap for a moment: keep the old map, look again soon.
+      return listing_failed(fmt::format("ListShards of {}: {}", what_, map.error().message()),
+                            ErrorClass::kRetryable);
+    }
+    map_listed_at_ = Clock::now();
+    control_backoff_.reset();
+    next_listing_ = map_listed_at_ + std::chrono::duration_cast<Clock::duration>(
+                                         std::chrono::duration<double>(settings_.shard_refresh_seconds));
+    if (lanes_.empty() || !map->same_open_shards(map_)) apply_map(std::move(*map));
+    if (state_ == "listing_shards" || state_ == "starting" || state_.empty()) set_state("ok");
+    pump();
+  }
+
+  void listing_failed(const std::string& message, ErrorClass cls) {
+    listing_ = false;
+    listed_.clear();
+    endpoint_.counters.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
+    endpoint_.status.record_error(cls, message + (lanes_.empty() ? "; nothing is sent until the "
+                                                                   "stream's shards are known"
+                                                                 : ""));
+    if (lanes_.empty()) set_state(cls == ErrorClass::kConfiguration ? "error" : "listing_shards");
+    auto delay = cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
+    next_listing_ = Clock::now() + std::max(delay, milliseconds(200));
+    arm_tick_at(next_listing_);
+  }
+
+  // New lanes for the open shards; a shard that stays keeps its rate. Waiting entries are dealt
+  // out again in the order they were taken.
+  void apply_map(ShardMap map) {
+    std::vector<uint32_t> waiting;
+    std::map<std::string, ShardRate> rates;
+    for (Lane& l : lanes_) {
+      waiting.insert(waiting.end(), l.pending.begin(), l.pending.end());
+      rates.emplace(l.shard.id, l.rate);
+    }
+    std::sort(waiting.begin(), waiting.end(),
+              [this](uint32_t a, uint32_t b) { return entries_[a].order < entries_[b].order; });
+    map_ = std::move(map);
+    ++generation_;
+    std::vector<Lane> lanes;
+    auto now = Clock::now();
+    ShardRate::Limits limits{settings_.shard_records_per_second, settings_.shard_bytes_per_second};
+    for (const ShardInfo& s : map_.open()) {
+      auto it = rates.find(s.id);
+      Lane lane{s, format_hash_key(s.start),
+                it != rates.end() ? it->second : ShardRate(limits, now)};
+      lanes.push_back(std::move(lane));
+    }
+    lanes_ = std::move(lanes);
+    for (uint32_t id : waiting) place(id, /*front=*/false);
+    // Not an error: a note in sluice's log, so an operator can line a reshard up with the rates.
+    fmt::print(stderr,
+               "sluice: service \"{}\" endpoint \"{}\": {}: {} open shard(s), {} closed; {} "
+               "waiting line(s) dealt out again\n",
+               endpoint_.service_id, endpoint_.name(), what_, map_.open().size(),
+               map_.closed_count(), waiting.size());
+  }
+
+  // ---- credentials --------------------------------------------------------------------------
+
+  void assume_role() {
+    if (assuming_ || stopped_ || !client_) return;
+    assuming_ = true;
+    AssumeRoleParams p;
+    p.role_arn = settings_.iam_role;
+    p.session_name = session_name(endpoint_.service_id);
+    p.external_id = settings_.external_id;
+    auto body = std::make_shared<std::string>(assume_role_body(p));
+    auto url = parse_http_url(settings_.sts_endpoint_url);
+    std::vector<HttpHeader> headers = {
+        {"Host", url ? (url->port.empty() ? url->host : url->host + ":" + url->port) : ""},
+        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
+    };
+    Sigv4Config config;
+    config.region = settings_.region;
+    config.service = "sts";
+    config.time = SystemClock::now();
+    Sigv4Request sreq;
+    sreq.method = "POST";
+    sreq.path = url ? std::string_view(url->target) : "/";
+    sreq.payload = *body;
+    auto sig = sigv4_sign_headers(sreq, headers, config, base_credentials(settings_));
+    if (!sig) return assume_failed(sig.error().message(), ErrorClass::kConfiguration);
+    HttpClientRequest req;
+    req.url = settings_.sts_endpoint_url;
+    req.body = body;
+    req.timeout = std::chrono::milliseconds(int64_t(settings_.timeout_seconds * 1000));
+    req.max_response_body = 64 * 1024;
+    for (const HttpHeader& h : headers) req.headers.push_back(h.name + ": " + h.value);
+    issued_ = SystemClock::now();
+    client_->send(std::move(req), [weak = weak_from_this()](HttpClientResponse resp) {
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->strand_, [self, resp = std::move(resp)]() mutable {
+        if (!self->stopped_) self->on_assume_role(resp);
+      });
+    });
+  }
+
+  void on_assume_role(const HttpClientResponse& resp) {
+    assuming_ = false;
+    const HttpOutcome& o = resp.outcome;
+    std::string where = fmt::format("STS AssumeRole of {} at {}", settings_.iam_role,
+                                    settings_.sts_endpoint_url);
+    if (!o.transport_ok) return assume_failed(where + ": " + o.transport_error, ErrorClass::kRetryable);
+    auto creds = parse_assume_role_response(o.body);
+    if (!creds) {
+      ErrorClass cls = o.status >= 500 ? ErrorClass::kRetryable : ErrorClass::kConfiguration;
+      return assume_failed(fmt::format("{}: HTTP {}: {}", where, o.status, creds.error().message()),
+                           cls);
+    }
+    credentials_ = std::move(creds->credentials);
+    credentials_expire_ = creds->expiration;
+    refresh_credentials_at_ = refresh_time(issued_, creds->expiration);
+    // Never loop on credentials that are (by our clock) already near expiry.
+    refresh_credentials_at_ = std::max(refresh_credentials_at_, SystemClock::now() + std::chrono::seconds(1));
+    ++credential_refreshes_;
+    bool first = !credentials_ready_;
+    credentials_ready_ = true;
+    if (first && state_ == "assuming_role") set_state("listing_shards");
+    if (next_listing_ != Clock::time_point::max() && lanes_.empty()) list_shards();
+    pump();
+  }
+
+  void assume_failed(const std::string& message, ErrorClass cls) {
+    assuming_ = false;
+    endpoint_.counters.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
+    endpoint_.status.record_error(cls, message);
+    if (!credentials_ready_) set_state("error");
+    auto delay = cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
+    refresh_credentials_at_ = SystemClock::now() + std::max(delay, milliseconds(200));
+    arm_tick_at(Clock::now() + std::max(delay, milliseconds(200)));
+  }
+
+  // ---- the tick: status, expiry, refreshes --------------------------------------------------
+
+  void arm_tick_at(Clock::time_point at) {
+    if (at < tick_at_) {
+      tick_at_ = at;
+      schedule_tick();
+    }
+  }
+
+  void schedule_tick() {
+    uint64_t gen = ++tick_generation_;
+    tick_timer_.expires_at(tick_at_);
+    tick_timer_.async_wait([self = shared_from_this(), gen](const boost::system::error_code& ec) {
+      if (ec || self->stopped_ || gen != self->tick_generation_) return;
+      self->tick();
+    });
+  }
+
+  void tick() {
+    auto now = Clock::now();
+    if (!settings_.iam_role.empty() && SystemClock::now() >= refresh_credentials_at_ &&
+        refresh_credentials_at_ != SystemClock::time_point{}) {
+      assume_role();
+    }
+    if (now >= next_listing_) list_shards();
+    if (settings_.record_ttl_seconds > 0) expire_waiting(now);
+    report(now);
+    settle();
+    pump();
+    tick_at_ = now + std::chrono::seconds(1);
+    if (next_listing_ < tick_at_) tick_at_ = std::max(next_listing_, now + milliseconds(10));
+    schedule_tick();
+  }
+
+  void expire_waiting(Clock::time_point now) {
+    for (Lane& lane : lanes_) {
+      std::deque<uint32_t> keep;
+      for (uint32_t id : lane.pending) {
+        if (expired(entries_[id], now)) {
+          expire(id);
+        } else {
+          keep.push_back(id);
+        }
+      }
+      lane.pending.swap(keep);
+    }
+    if (expired_since_report_ > 0) {
+      endpoint_.status.record_error(
+          ErrorClass::kRetryable,
+          fmt::format("{}: {} line(s) dropped after waiting longer than record_ttl ({} s)", what_,
+                      expired_since_report_, settings_.record_ttl_seconds));
+      expired_since_report_ = 0;
+    }
+  }
+
+  // /status "detail": the shard map and each shard's rate, over the last tick.
+  void report(Clock::time_point now) {
+    double dt = std::chrono::duration<double>(now - last_report_).count();
+    last_report_ = now;
+    std::string out = "{\"stream\":";
+    append_json_string(out, settings_.topic);
+    out += fmt::format(",\"aggregation\":\"{}\",\"distribution\":\"{}\"", kpl_ ? "kpl" : "none",
+                       keyed_ ? "partition_key" : "even");
+    if (lanes_.empty()) {
+      out += ",\"shard_map_age_seconds\":null";
+    } else {
+      out += fmt::format(",\"shard_map_age_seconds\":{:.1f}",
+                         std::chrono::duration<double>(now - map_listed_at_).count());
+    }
+    out += fmt::format(",\"open_shards\":{},\"closed_shards\":{}", lanes_.size(), map_.closed_count());
+    if (!settings_.iam_role.empty()) {
+      out += ",\"credentials\":{\"role\":";
+      append_json_string(out, settings_.iam_role);
+      out += ",\"access_key_id\":";
+      append_json_string(out, credentials_.access_key_id);
+      out += fmt::format(",\"refreshes\":{},\"expires_in_seconds\":{:.0f}}}", credential_refreshes_,
+                         credentials_ready_ ? std::chrono::duration<double>(
+                                                  credentials_expire_ - SystemClock::now())
+                                                  .count()
+                                            : 0.0);
+    }
+    out += ",\"shards\":[";
+    for (size_t i = 0; i < lanes_.size(); ++i) {
+      Lane& l = lanes_[i];
+      if (dt > 0) {
+        l.records_per_second = double(l.delivered_records - l.reported_records) / dt;
+        l.lines_per_second = double(l.delivered_lines - l.reported_lines) / dt;
+        l.bytes_per_second = double(l.delivered_bytes - l.reported_bytes) / dt;
+      }
+      l.reported_records = l.delivered_records;
+      l.reported_lines = l.delivered_lines;
+      l.reported_bytes = l.delivered_bytes;
+      out += i == 0 ? "" : ",";
+      out += "{\"id\":";
+      append_json_string(out, l.shard.id);
+      out += fmt::format(
+          ",\"records_per_second\":{:.1f},\"lines_per_second\":{:.1f},\"bytes_per_second\":{:.0f},"
+          "\"throttled\":{},\"rate_factor\":{:.3f},\"waiting\":{},\"delivered_lines\":{}}}",
+          l.records_per_second, l.lines_per_second, l.bytes_per_second, l.rate.throttled(),
+          l.rate.factor(), l.pending.size(), l.delivered_lines);
+    }
+    out += "]}";
+    endpoint_.status.set_detail(std::move(out));
+  }
+
+  Lease spare_lease() {
+    if (spare_.empty()) return Lease{};
+    Lease l = std::move(spare_.back());
+    spare_.pop_back();
+    return l;
+  }
+
+  void recycle(Lease&& lease) {
+    lease.lines.clear();
+    if (spare_.size() < 16) spare_.push_back(std::move(lease));
+  }
+
+  void set_state(const char* state) {
+    if (state_ == state) return;
+    state_ = state;
+    endpoint_.status.set_state(state);
+  }
+
+  EndpointRuntime& endpoint_;
+  const KinesisSinkSettings& settings_;  // owned by the engine's Config, which outlives sinks
+  KinesisSinkOptions options_;
+  asio::strand<asio::io_context::executor_type> strand_;
+  KinesisRequestBuilder builder_;
+  Backoff backoff_;          // PutRecords failures
+  Backoff control_backoff_;  // ListShards and STS failures
+  asio::steady_timer wake_timer_;
+  asio::steady_timer tick_timer_;
+  DeadLetter dead_letter_;
+  std::string what_;
+  std::string even_key_;
+  bool keyed_;
+  bool kpl_;
+  uint64_t window_bytes_per_shard_ = 0;
+  uint64_t max_aggregate_bytes_ = 0;
+
+  std::unique_ptr<HttpClient> client_;
+  std::atomic<bool> wake_posted_{false};
+  bool stopped_ = false;
+  bool flushing_ = false;
+  std::string_view state_;
+
+  // Credentials.
+  AwsCredentials credentials_;
+  bool credentials_ready_ = false;
+  bool assuming_ = false;
+  SystemClock::time_point issued_;
+  SystemClock::time_point credentials_expire_;
+  SystemClock::time_point refresh_credentials_at_{};
+  uint64_t credential_refreshes_ = 0;
+
+  // The shard map.
+  ShardMap map_;
+  uint64_t generation_ = 0;
+  std::vector<Lane> lanes_;
+  bool listing_ = false;
+  std::vector<ShardInfo> listed_;  // pages of the listing under way
+  Clock::time_point map_listed_at_;
+  Clock::time_point last_listing_;
+  Clock::time_point next_listing_ = Clock::time_point::max();
+
+  // Entries and leases.
+  std::deque<Taken> taken_;
+  uint64_t taken_base_ = 0;
+  std::vector<Entry> entries_;
+  std::vector<uint32_t> free_;
+  size_t held_entries_ = 0;
+  uint64_t held_bytes_ = 0;
+  uint64_t next_order_ = 0;
+  uint64_t expired_since_report_ = 0;
+  std::vector<Lease> spare_;
+
+  // Calls.
+  std::map<uint64_t, Call> calls_;
+  uint64_t next_call_ = 0;
+  uint32_t in_flight_ = 0;
+  size_t rr_ = 0;
+  Clock::time_point blocked_until_;
+  std::string body_;
+  std::string blob_;
+  KplAggregator aggregator_;
+
+  // Timers.
+  bool wake_armed_ = false;
+  Clock::time_point wake_at_;
+  uint64_t wake_generation_ = 0;
+  Clock::time_point tick_at_ = Clock::time_point::max();
+  uint64_t tick_generation_ = 0;
+  Clock::time_point last_report_ = Clock::now();
+};
+
+}  // namespace
+
+std::unique_ptr<Sink> make_kinesis_sink(SinkContext& ctx) {
+  return make_kinesis_sink(ctx, KinesisSinkOptions{});
+}
+
+std::unique_ptr<Sink> make_kinesis_sink(SinkContext& ctx, const KinesisSinkOptions& options) {
+  return make_shared_core_sink<KinesisSinkCore, KinesisSinkSettings>(ctx, options);
+}
+
+}  // namespace sluice
