@@ -109,20 +109,22 @@ Result<TemporaryCredentials> parse_assume_role_response(std::string_view xml) {
   }
   auto when = expiration ? parse_iso8601_utc(*expiration) : std::nullopt;
   if (!when) {
-    return Error(fmt::format("STS AssumeRole answer for {}: Expiration is missing or malformed",
-                             *akid));
+    return Error(
+        fmt::format("STS AssumeRole answer for {}: Expiration is missing or malformed", *akid));
   }
   out.credentials = {std::move(*akid), std::move(*secret), std::move(*token)};
   out.expiration = *when;
   return out;
 }
 
-std::chrono::system_clock::time_point refresh_time(std::chrono::system_clock::time_point issued,
-                                                   std::chrono::system_clock::time_point expiration) {
+std::chrono::system_clock::time_point refresh_time(
+    std::chrono::system_clock::time_point issued,
+    std::chrono::system_clock::time_point expiration) {
   using Duration = std::chrono::system_clock::duration;
   Duration life = expiration - issued;
   if (life <= Duration::zero()) return issued;
-  Duration early = std::max<Duration>(life / 4, std::min<Duration>(std::chrono::minutes(5), life / 2));
+  Duration early =
+      std::max<Duration>(life / 4, std::min<Duration>(std::chrono::minutes(5), life / 2));
   return expiration - early;
 }
 

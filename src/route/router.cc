@@ -35,8 +35,8 @@ Result<std::unique_ptr<Router>> Router::build(const Config& config) {
       if (ec.settings && !ec.settings->line_key_format().empty()) {
         auto key = LogFormat::compile(ec.settings->line_key_format(), ec.format_version);
         if (!key) {
-          return Error(fmt::format("service \"{}\" endpoint \"{}\" key format: {}", svc.id,
-                                   ec.name, key.error().message()));
+          return Error(fmt::format("service \"{}\" endpoint \"{}\" key format: {}", svc.id, ec.name,
+                                   key.error().message()));
         }
         e->key_format = std::make_shared<const LogFormat>(std::move(*key));
       }

@@ -71,7 +71,7 @@ std::shared_ptr<const SinkSettings> parse_kinesis_settings(TableReader& r) {
     s->external_id = *v;
     if (s->iam_role.empty()) r.error("external_id", "external_id needs iam_role");
   }
-  if (s->access_key.empty() && s->iam_role.empty() && std::getenv("AWS_ACCESS_KEY_ID") == nullptr) {
+  if (!access && s->iam_role.empty() && std::getenv("AWS_ACCESS_KEY_ID") == nullptr) {
     r.error("access_key",
             "no credentials: set access_key and secret_key, or iam_role, or AWS_ACCESS_KEY_ID and "
             "AWS_SECRET_ACCESS_KEY in sluice's environment");
@@ -101,8 +101,8 @@ std::shared_ptr<const SinkSettings> parse_kinesis_settings(TableReader& r) {
   }
 
   if (auto n = r.integer("request_max_entries", 0, 1000000)) {
-    s->request_max_entries = *n == 0 ? KinesisSinkSettings::kMaxEntriesPerRequest
-                                     : std::min<size_t>(size_t(*n), 500);
+    s->request_max_entries =
+        *n == 0 ? KinesisSinkSettings::kMaxEntriesPerRequest : std::min<size_t>(size_t(*n), 500);
   }
   if (auto b = r.bytes("request_max_bytes", 0, 1ull << 40)) {
     s->request_max_bytes = *b == 0 ? KinesisSinkSettings::kMaxBytesPerRequest

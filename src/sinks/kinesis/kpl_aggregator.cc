@@ -32,7 +32,9 @@ size_t record_body_size(uint64_t key_index, size_t data_size) {
   return 1 + varint_size(key_index) + 1 + varint_size(data_size) + data_size;
 }
 
-size_t length_delimited_size(size_t body) { return 1 + varint_size(body) + body; }
+size_t length_delimited_size(size_t body) {
+  return 1 + varint_size(body) + body;
+}
 
 }  // namespace
 

@@ -57,7 +57,9 @@ void KinesisRequestBuilder::add_record(std::string& body, std::string_view data,
   body += '}';
 }
 
-void KinesisRequestBuilder::finish_put_records(std::string& body) const { body += "]}"; }
+void KinesisRequestBuilder::finish_put_records(std::string& body) const {
+  body += "]}";
+}
 
 std::string KinesisRequestBuilder::list_shards_body(std::string_view next_token) const {
   std::string body = "{";
@@ -127,7 +129,8 @@ Result<PutRecordsResult> parse_put_records(std::string_view body, size_t expecte
   result.entries.reserve(expected_entries);
   for (simdjson::dom::element e : records) {
     simdjson::dom::object entry;
-    if (e.get(entry) != simdjson::SUCCESS) return Error("PutRecords answer: an entry is not an object");
+    if (e.get(entry) != simdjson::SUCCESS)
+      return Error("PutRecords answer: an entry is not an object");
     PutRecordsEntryResult r;
     r.error_code = std::string(member_string(entry, "ErrorCode"));
     r.ok = r.error_code.empty();

@@ -45,8 +45,8 @@ class KinesisRequestBuilder {
 // The answer to PutRecords, entry by entry in request order.
 struct PutRecordsEntryResult {
   bool ok = false;
-  std::string shard_id;      // where it landed (success)
-  std::string error_code;    // ProvisionedThroughputExceededException, InternalFailure, KMS...
+  std::string shard_id;    // where it landed (success)
+  std::string error_code;  // ProvisionedThroughputExceededException, InternalFailure, KMS...
   std::string error_message;
 };
 

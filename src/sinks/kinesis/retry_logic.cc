@@ -49,19 +49,19 @@ KinesisVerdict classify_kinesis_call(const HttpOutcome& o, std::string_view what
     v.refresh_shards = true;
     return v;
   }
-  if (is_one_of(t, {"ExpiredTokenException", "ExpiredToken", "InvalidSignatureException",
-                    "UnrecognizedClientException", "IncompleteSignature",
-                    "MissingAuthenticationToken", "InvalidClientTokenId",
-                    "SignatureDoesNotMatch"})) {
+  if (is_one_of(t,
+                {"ExpiredTokenException", "ExpiredToken", "InvalidSignatureException",
+                 "UnrecognizedClientException", "IncompleteSignature", "MissingAuthenticationToken",
+                 "InvalidClientTokenId", "SignatureDoesNotMatch"})) {
     v.action = KinesisVerdict::Action::kRetrySlowly;
     v.error_class = ErrorClass::kConfiguration;
     v.refresh_credentials = true;
     return v;
   }
-  if (o.status == 403 || is_one_of(t, {"AccessDeniedException", "KMSAccessDeniedException",
-                                       "KMSDisabledException", "KMSInvalidStateException",
-                                       "KMSNotFoundException", "KMSOptInRequired",
-                                       "InvalidArgumentException"})) {
+  if (o.status == 403 ||
+      is_one_of(t, {"AccessDeniedException", "KMSAccessDeniedException", "KMSDisabledException",
+                    "KMSInvalidStateException", "KMSNotFoundException", "KMSOptInRequired",
+                    "InvalidArgumentException"})) {
     v.action = KinesisVerdict::Action::kRetrySlowly;
     v.error_class = ErrorClass::kConfiguration;
     return v;

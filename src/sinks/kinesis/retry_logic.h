@@ -27,8 +27,8 @@ struct KinesisVerdict {
 
 // A whole call: transport failures, HTTP status and the API's error type. `records` is how many
 // records the request held (1 turns kIsolate into kDeadLetter).
-[[nodiscard]] KinesisVerdict classify_kinesis_call(const HttpOutcome& outcome, std::string_view what,
-                                                   size_t records);
+[[nodiscard]] KinesisVerdict classify_kinesis_call(const HttpOutcome& outcome,
+                                                   std::string_view what, size_t records);
 
 // One entry of a PutRecords answer that failed.
 enum class KinesisEntryAction : uint8_t { kThrottled, kRetry, kRetrySlowly };

@@ -37,7 +37,8 @@ Result<ListShardsPage> parse_list_shards(std::string_view body) {
   }
   for (simdjson::dom::element s : shards) {
     simdjson::dom::object shard;
-    if (s.get(shard) != simdjson::SUCCESS) return Error("ListShards answer: a shard is not an object");
+    if (s.get(shard) != simdjson::SUCCESS)
+      return Error("ListShards answer: a shard is not an object");
     ShardInfo info;
     auto id = optional_string(shard, "ShardId");
     if (!id || id->empty()) return Error("ListShards answer: a shard has no ShardId");
@@ -54,7 +55,8 @@ Result<ListShardsPage> parse_list_shards(std::string_view body) {
       end_key = parse_hash_key(*end);
     }
     if (!start_key.has_value() || !end_key.has_value() || start_key.value() > end_key.value()) {
-      return Error(fmt::format("ListShards answer: shard {} has a malformed HashKeyRange", info.id));
+      return Error(
+          fmt::format("ListShards answer: shard {} has a malformed HashKeyRange", info.id));
     }
     info.start = start_key.value();
     info.end = end_key.value();
@@ -84,9 +86,10 @@ Result<ShardMap> ShardMap::build(std::vector<ShardInfo> shards) {
   for (size_t i = 0; i < map.open_.size(); ++i) {
     const ShardInfo& s = map.open_[i];
     if (s.start != expect) {
-      return Error(fmt::format("the open shards do not cover the hash space: shard {} starts at {}, "
-                               "expected {}",
-                               s.id, format_hash_key(s.start), format_hash_key(expect)));
+      return Error(
+          fmt::format("the open shards do not cover the hash space: shard {} starts at {}, "
+                      "expected {}",
+                      s.id, format_hash_key(s.start), format_hash_key(expect)));
     }
     if (s.end == kMaxHashKey) {
       if (i + 1 != map.open_.size()) {
@@ -96,8 +99,8 @@ Result<ShardMap> ShardMap::build(std::vector<ShardInfo> shards) {
     }
     expect = s.end + 1;
   }
-  return Error(fmt::format("the open shards end at {}, short of 2^128-1",
-                           format_hash_key(expect - 1)));
+  return Error(
+      fmt::format("the open shards end at {}, short of 2^128-1", format_hash_key(expect - 1)));
 }
 
 std::optional<size_t> ShardMap::find(HashKey key) const {

@@ -24,7 +24,7 @@ class ShardRate {
   };
   static constexpr double kBurstSeconds = 0.1;
   static constexpr double kMinFactor = 0.05;
-  static constexpr double kDecrease = 0.85;          // factor kept on a throttle
+  static constexpr double kDecrease = 0.85;           // factor kept on a throttle
   static constexpr double kIncreasePerSecond = 0.03;  // regained per second without one
 
   ShardRate(Limits limits, Clock::time_point now) : limits_(limits), last_(now), last_cut_(now) {

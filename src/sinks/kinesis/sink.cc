@@ -12,7 +12,7 @@
 // Distribution
 // ------------
 // Without partition_key, each entry goes to the lane that has been given the fewest bytes so
-// far, and is sent with an ExplicitHashKey at the start of that shard's range: every open shard
+// far, and is sent with an ExplicitHashKey in the middle of that shard's range: every open shard
 // gets the same bytes, whatever the partition keys would have hashed to. With partition_key,
 // an entry goes to the shard that the MD5 of its key selects, as Kinesis itself would route it,
 // and a shard has at most one call in flight, so a key's lines are written in order.
@@ -116,14 +116,15 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     if (even_key_.empty()) even_key_ = "-";
     what_ = fmt::format("Kinesis stream {} at {}", settings.topic, settings.endpoint_url);
     double window_bytes = 2.0 * settings.shard_bytes_per_second;
-    window_bytes_per_shard_ = uint64_t(std::max(window_bytes, 2.0 * double(settings.max_record_bytes)));
+    window_bytes_per_shard_ =
+        uint64_t(std::max(window_bytes, 2.0 * double(settings.max_record_bytes)));
     // An aggregate as large as a shard's whole second of bytes would land in one of Kinesis's
     // one-second windows with nothing else beside it and overflow it whenever the window already
     // held a little: keep aggregates to the rate's burst, so they pace like single records.
     max_aggregate_bytes_ = std::min<uint64_t>(
         settings.max_record_bytes,
-        std::max<uint64_t>(64 * 1024, uint64_t(settings.shard_bytes_per_second *
-                                               ShardRate::kBurstSeconds)));
+        std::max<uint64_t>(64 * 1024,
+                           uint64_t(settings.shard_bytes_per_second * ShardRate::kBurstSeconds)));
   }
 
   void start() {
@@ -199,8 +200,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   struct Entry {
     uint64_t taken = 0;  // absolute index of its lease in taken_
     uint32_t line = 0;
-    uint32_t bytes = 0;   // data + partition key: what Kinesis counts
-    uint64_t order = 0;   // take order, to deal entries out again after a reshard
+    uint32_t bytes = 0;  // data + partition key: what Kinesis counts
+    uint64_t order = 0;  // take order, to deal entries out again after a reshard
     uint32_t lane = kNoLane;
     uint64_t generation = 0;  // of the shard map its lane belongs to
     Clock::time_point taken_at;
@@ -209,7 +210,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
 
   struct Lane {
     ShardInfo shard;
-    std::string hash_key;  // decimal start of the range: the ExplicitHashKey sent
+    std::string hash_key;  // the ExplicitHashKey sent: the middle of the shard's range
     ShardRate rate;
     std::deque<uint32_t> pending;
     uint64_t assigned_bytes = 0;
@@ -300,8 +301,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         e.bytes = uint32_t(k.line.size() + partition_key(k).size());
         ++held_entries_;
         held_bytes_ += e.bytes;
-        size_t record_size = kpl_ ? KplAggregator::single_size(partition_key(k), k.line)
-                                  : e.bytes;
+        size_t record_size = kpl_ ? KplAggregator::single_size(partition_key(k), k.line) : e.bytes;
         if (record_size > settings_.max_record_bytes) {
           dead_letter_entries(
               {id}, fmt::format("a line of {} bytes is larger than max_record_bytes ({}) as a "
@@ -375,10 +375,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     auto& c = endpoint_.counters;
     c.errors[size_t(ErrorClass::kPermanent)].fetch_add(1, std::memory_order_relaxed);
     c.dropped[size_t(DropReason::kPermanentError)].fetch_add(ids.size(), std::memory_order_relaxed);
-    endpoint_.status.record_error(
-        ErrorClass::kPermanent,
-        fmt::format("{}: {}; {} line(s) written to the dead letter ({})", what_, reason, ids.size(),
-                    where));
+    endpoint_.status.record_error(ErrorClass::kPermanent,
+                                  fmt::format("{}: {}; {} line(s) written to the dead letter ({})",
+                                              what_, reason, ids.size(), where));
     for (uint32_t id : ids) finish(id);
   }
 
@@ -402,7 +401,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
 
   void expire(uint32_t id) {
     endpoint_.counters.dropped[size_t(DropReason::kExpired)].fetch_add(1,
-                                                                      std::memory_order_relaxed);
+                                                                       std::memory_order_relaxed);
     ++expired_since_report_;
     finish(id);
   }
@@ -594,8 +593,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     endpoint_.counters.requests_in_flight.store(in_flight_, std::memory_order_relaxed);
     auto now = Clock::now();
 
-    KinesisVerdict v = classify_kinesis_call(resp.outcome, "PutRecords to " + what_,
-                                             call.records.size());
+    KinesisVerdict v =
+        classify_kinesis_call(resp.outcome, "PutRecords to " + what_, call.records.size());
     if (v.action == KinesisVerdict::Action::kSuccess) {
       auto parsed = parse_put_records(resp.outcome.body, call.records.size());
       if (!parsed) {
@@ -752,7 +751,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     auto now = Clock::now();
     // At most one listing a second: a reshard mispredicts many records at once.
     next_listing_ = std::min(next_listing_, std::max(now, last_listing_ + std::chrono::seconds(1)));
-    if (next_listing_ <= now) list_shards();
+    if (next_listing_ <= now) {
+      list_shards();
+    } else {
+      arm_tick_at(next_listing_);
+    }
   }
 
   void list_shards() {
@@ -800,8 +803,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     }
     map_listed_at_ = Clock::now();
     control_backoff_.reset();
-    next_listing_ = map_listed_at_ + std::chrono::duration_cast<Clock::duration>(
-                                         std::chrono::duration<double>(settings_.shard_refresh_seconds));
+    next_listing_ =
+        map_listed_at_ + std::chrono::duration_cast<Clock::duration>(
+                             std::chrono::duration<double>(settings_.shard_refresh_seconds));
     if (lanes_.empty() || !map->same_open_shards(map_)) apply_map(std::move(*map));
     if (state_ == "listing_shards" || state_ == "starting" || state_.empty()) set_state("ok");
     pump();
@@ -815,7 +819,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
                                                                    "stream's shards are known"
                                                                  : ""));
     if (lanes_.empty()) set_state(cls == ErrorClass::kConfiguration ? "error" : "listing_shards");
-    auto delay = cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
+    auto delay =
+        cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
     next_listing_ = Clock::now() + std::max(delay, milliseconds(200));
     arm_tick_at(next_listing_);
   }
@@ -838,7 +843,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     ShardRate::Limits limits{settings_.shard_records_per_second, settings_.shard_bytes_per_second};
     for (const ShardInfo& s : map_.open()) {
       auto it = rates.find(s.id);
-      Lane lane{s, format_hash_key(s.start),
+      // The middle of the range, not its start: peers differ at the boundaries (kinesis-mock
+      // puts a key equal to a child's StartingHashKey on its sibling), the middle is unambiguous.
+      Lane lane{s, format_hash_key(s.start + (s.end - s.start) / 2),
                 it != rates.end() ? it->second : ShardRate(limits, now)};
       lanes.push_back(std::move(lane));
     }
@@ -896,9 +903,10 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   void on_assume_role(const HttpClientResponse& resp) {
     assuming_ = false;
     const HttpOutcome& o = resp.outcome;
-    std::string where = fmt::format("STS AssumeRole of {} at {}", settings_.iam_role,
-                                    settings_.sts_endpoint_url);
-    if (!o.transport_ok) return assume_failed(where + ": " + o.transport_error, ErrorClass::kRetryable);
+    std::string where =
+        fmt::format("STS AssumeRole of {} at {}", settings_.iam_role, settings_.sts_endpoint_url);
+    if (!o.transport_ok)
+      return assume_failed(where + ": " + o.transport_error, ErrorClass::kRetryable);
     auto creds = parse_assume_role_response(o.body);
     if (!creds) {
       ErrorClass cls = o.status >= 500 ? ErrorClass::kRetryable : ErrorClass::kConfiguration;
@@ -909,7 +917,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     credentials_expire_ = creds->expiration;
     refresh_credentials_at_ = refresh_time(issued_, creds->expiration);
     // Never loop on credentials that are (by our clock) already near expiry.
-    refresh_credentials_at_ = std::max(refresh_credentials_at_, SystemClock::now() + std::chrono::seconds(1));
+    refresh_credentials_at_ =
+        std::max(refresh_credentials_at_, SystemClock::now() + std::chrono::seconds(1));
     ++credential_refreshes_;
     bool first = !credentials_ready_;
     credentials_ready_ = true;
@@ -923,7 +932,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     endpoint_.counters.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
     endpoint_.status.record_error(cls, message);
     if (!credentials_ready_) set_state("error");
-    auto delay = cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
+    auto delay =
+        cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
     refresh_credentials_at_ = SystemClock::now() + std::max(delay, milliseconds(200));
     arm_tick_at(Clock::now() + std::max(delay, milliseconds(200)));
   }
@@ -997,17 +1007,18 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       out += fmt::format(",\"shard_map_age_seconds\":{:.1f}",
                          std::chrono::duration<double>(now - map_listed_at_).count());
     }
-    out += fmt::format(",\"open_shards\":{},\"closed_shards\":{}", lanes_.size(), map_.closed_count());
+    out +=
+        fmt::format(",\"open_shards\":{},\"closed_shards\":{}", lanes_.size(), map_.closed_count());
     if (!settings_.iam_role.empty()) {
       out += ",\"credentials\":{\"role\":";
       append_json_string(out, settings_.iam_role);
       out += ",\"access_key_id\":";
       append_json_string(out, credentials_.access_key_id);
-      out += fmt::format(",\"refreshes\":{},\"expires_in_seconds\":{:.0f}}}", credential_refreshes_,
-                         credentials_ready_ ? std::chrono::duration<double>(
-                                                  credentials_expire_ - SystemClock::now())
-                                                  .count()
-                                            : 0.0);
+      out += fmt::format(
+          ",\"refreshes\":{},\"expires_in_seconds\":{:.0f}}}", credential_refreshes_,
+          credentials_ready_
+              ? std::chrono::duration<double>(credentials_expire_ - SystemClock::now()).count()
+              : 0.0);
     }
     out += ",\"shards\":[";
     for (size_t i = 0; i < lanes_.size(); ++i) {

@@ -1,0 +1,56 @@
+// STS AssumeRole: the request body, the answer's parsing and when to refresh.
+#include <gtest/gtest.h>
+
+#include "aws/sts.h"
+
+namespace sluice {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Sts, AssumeRoleBodyIsFormEncoded) {
+  AssumeRoleParams p{"arn:aws:iam::123456789012:role/log writer", "sluice-svc", "ext/1", 900};
+  EXPECT_EQ(assume_role_body(p),
+            "Action=AssumeRole&DurationSeconds=900&RoleArn=arn%3Aaws%3Aiam%3A%3A123456789012%3Arole"
+            "%2Flog%20writer&RoleSessionName=sluice-svc&Version=2011-06-15&ExternalId=ext%2F1");
+}
+
+TEST(Sts, ParsesCredentialsAndExpiry) {
+  auto r = parse_assume_role_response(
+      R"(<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">
+  <AssumeRoleResult><Credentials>
+    <AccessKeyId>ASIAEXAMPLE</AccessKeyId><SecretAccessKey>s3cr&amp;t</SecretAccessKey>
+    <SessionToken>tok+en/=</SessionToken><Expiration>2026-11-21T15:04:05Z</Expiration>
+  </Credentials><AssumedRoleUser><Arn>arn</Arn></AssumedRoleUser></AssumeRoleResult>
+  <ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>)");
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->credentials.access_key_id, "ASIAEXAMPLE");
+  EXPECT_EQ(r->credentials.secret_access_key, "s3cr&t");
+  EXPECT_EQ(r->credentials.session_token, "tok+en/=");
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(r->expiration), 1795273445);
+}
+
+TEST(Sts, ErrorsNameTheCodeAndNeverTheSecret) {
+  auto e = parse_assume_role_response(
+      "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>not "
+      "allowed</Message></Error></ErrorResponse>");
+  ASSERT_FALSE(e.ok());
+  EXPECT_EQ(e.error().message(), "STS AssumeRole refused: AccessDenied: not allowed");
+  auto missing = parse_assume_role_response(
+      "<AssumeRoleResponse><Credentials><AccessKeyId>A</AccessKeyId><SecretAccessKey>TOPSECRET"
+      "</SecretAccessKey><SessionToken>T</SessionToken></Credentials></AssumeRoleResponse>");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().message().find("TOPSECRET"), std::string::npos);
+  EXPECT_FALSE(parse_assume_role_response("garbage").ok());
+}
+
+TEST(Sts, RefreshesWellBeforeExpiry) {
+  auto t = std::chrono::system_clock::from_time_t(1700000000);
+  EXPECT_EQ(refresh_time(t, t + 1h), t + 45min);
+  EXPECT_EQ(refresh_time(t, t + 20s), t + 10s);
+  EXPECT_EQ(refresh_time(t, t + 12h), t + 9h);
+  EXPECT_EQ(refresh_time(t, t - 1s), t);
+}
+
+}  // namespace
+}  // namespace sluice
