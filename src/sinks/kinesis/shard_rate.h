@@ -8,8 +8,9 @@ namespace sluice {
 // The sending rate of one shard: a token bucket for records and one for bytes, refilled at the
 // shard's write limits times an AIMD factor. sluice shapes itself to the limits instead of
 // learning them from errors; when the shard throttles anyway (other producers, a lower limit
-// than configured), the factor drops multiplicatively, at most once per second since one
-// overflow refuses a whole burst, and it climbs back additively while the shard accepts.
+// than configured), the factor drops multiplicatively, in proportion to the share refused and
+// at most once per second since one overflow refuses a whole burst, and it climbs back
+// additively while the shard accepts.
 //
 // The buckets hold at most `burst` seconds of sending. Kinesis counts writes in one-second
 // windows; a bucket as deep as one second lets up to twice the limit land in a window (a full
@@ -24,7 +25,8 @@ class ShardRate {
   };
   static constexpr double kBurstSeconds = 0.1;
   static constexpr double kMinFactor = 0.05;
-  static constexpr double kDecrease = 0.85;           // factor kept on a throttle
+  static constexpr double kMinCut = 0.02;             // the least a throttle takes off the factor
+  static constexpr double kMaxCut = 0.5;              // the least of the factor a throttle keeps
   static constexpr double kIncreasePerSecond = 0.03;  // regained per second without one
 
   ShardRate(Limits limits, Clock::time_point now) : limits_(limits), last_(now), last_cut_(now) {
@@ -52,12 +54,24 @@ class ShardRate {
         std::chrono::duration<double>(std::max(r, by) + 0.001));
   }
 
-  void on_throttled(Clock::time_point now) {
-    ++throttled_;
-    if (now - last_cut_ < std::chrono::seconds(1)) return;
-    last_cut_ = now;
+  // The shard answered a call: it refused `throttled` of the `sent` records. At most once a
+  // second, and only after a refusal, the factor is cut in proportion to the share refused since
+  // the last cut (at least kMinCut, keeping at least kMaxCut): a shard that refuses a few records
+  // at the edge of its limit loses a few percent, one that refuses half (a lower limit than
+  // configured) halves at once. Counting over the whole second, not per call, keeps one small
+  // call with a refusal from halving the rate.
+  void on_result(size_t sent, size_t throttled, Clock::time_point now) {
+    throttled_ += throttled;
+    sent_since_cut_ += sent;
+    throttled_since_cut_ += throttled;
+    if (throttled_since_cut_ == 0 || now - last_cut_ < std::chrono::seconds(1)) return;
     refill(now);
-    factor_ = std::max(kMinFactor, factor_ * kDecrease);
+    double share =
+        double(throttled_since_cut_) / double(std::max(sent_since_cut_, throttled_since_cut_));
+    double keep = std::clamp(1.0 - 1.5 * share, kMaxCut, 1.0 - kMinCut);
+    factor_ = std::max(kMinFactor, factor_ * keep);
+    last_cut_ = now;
+    sent_since_cut_ = throttled_since_cut_ = 0;
     // What was over the limit is spent: start from an empty bucket.
     records_ = std::min(records_, 0.0);
     bytes_ = std::min(bytes_, 0.0);
@@ -92,6 +106,8 @@ class ShardRate {
   Clock::time_point last_;
   Clock::time_point last_cut_;
   uint64_t throttled_ = 0;
+  uint64_t sent_since_cut_ = 0;
+  uint64_t throttled_since_cut_ = 0;
 };
 
 }  // namespace sluice

@@ -650,6 +650,14 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     auto& c = endpoint_.counters;
     bool mispredicted = false;
     size_t throttled = 0, failed = 0, slow = 0;
+    bool same_generation = call.generation == generation_;
+    if (same_generation) {
+      sent_in_lane_.assign(lanes_.size(), 0);
+      throttled_in_lane_.assign(lanes_.size(), 0);
+      for (uint32_t li : call.record_lanes) {
+        if (li < lanes_.size()) ++sent_in_lane_[li];
+      }
+    }
     std::string first_error;
     size_t delivered_lines = 0, delivered_bytes = 0;
     // Failed records go back to the front of their lanes: walk backwards so each lane keeps
@@ -658,7 +666,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       const PutRecordsEntryResult& r = result.entries[i];
       std::vector<uint32_t>& ids = call.records[i];
       uint32_t li = call.record_lanes[i];
-      bool same_map = call.generation == generation_ && li < lanes_.size();
+      bool same_map = same_generation && li < lanes_.size();
       if (r.ok) {
         if (same_map) {
           Lane& lane = lanes_[li];
@@ -678,7 +686,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       switch (classify_record_error(r.error_code)) {
         case KinesisEntryAction::kThrottled:
           ++throttled;
-          if (same_map) lanes_[li].rate.on_throttled(now);
+          if (same_map) ++throttled_in_lane_[li];
           break;
         case KinesisEntryAction::kRetry:
           ++failed;
@@ -688,6 +696,13 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
           break;
       }
       give_back(ids, now);
+    }
+    if (same_generation) {
+      for (size_t li = 0; li < lanes_.size(); ++li) {
+        if (sent_in_lane_[li] > 0) {
+          lanes_[li].rate.on_result(sent_in_lane_[li], throttled_in_lane_[li], now);
+        }
+      }
     }
     c.delivered.fetch_add(delivered_lines, std::memory_order_relaxed);
     c.delivered_bytes.fetch_add(delivered_bytes, std::memory_order_relaxed);
@@ -1124,6 +1139,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   std::string body_;
   std::string blob_;
   KplAggregator aggregator_;
+  std::vector<size_t> sent_in_lane_, throttled_in_lane_;  // of the answer being read
 
   // Timers.
   bool wake_armed_ = false;

@@ -321,16 +321,29 @@ TEST(KinesisShardRate, ShapesToTheLimitAndBacksOffOnThrottling) {
   }
   EXPECT_GE(second, 990);
   EXPECT_LE(second, 1001);
-  // A throttle cuts the rate once per second, however many entries it refused.
-  rate.on_throttled(t);
-  rate.on_throttled(t);
-  EXPECT_NEAR(rate.factor(), ShardRate::kDecrease, 1e-9);
-  EXPECT_EQ(rate.throttled(), 2u);
+  // A throttle cuts the rate at most once per second, in proportion to the share refused since
+  // the last cut.
+  rate.on_result(100, 10, t);  // 10% refused: keep 85%
+  EXPECT_NEAR(rate.factor(), 0.85, 1e-9);
+  rate.on_result(100, 90, t + 100ms);  // within the same second: counted, no second cut
+  EXPECT_NEAR(rate.factor(), 0.85, 1e-9);
+  EXPECT_EQ(rate.throttled(), 100u);
   // And it climbs back while the shard accepts.
-  (void)rate.allows(1, 1, t + 10s);
-  EXPECT_GT(rate.factor(), ShardRate::kDecrease);
+  (void)rate.allows(1, 1, t + 3s);
+  EXPECT_GT(rate.factor(), 0.85);
   (void)rate.allows(1, 1, t + 60s);
   EXPECT_DOUBLE_EQ(rate.factor(), 1.0);
+  // The refusals counted since the last cut decide the next: 90 of 100 earlier, then 10 of
+  // 4,900 more: 100 of 5,000, 2%, so 3% off.
+  rate.on_result(4900, 10, t + 61s);
+  EXPECT_NEAR(rate.factor(), 0.97, 1e-9);
+  // One refused record of many takes off the least cut; most refused, half.
+  rate.on_result(5000, 1, t + 63s);
+  EXPECT_NEAR(rate.factor(), 0.97 * (1.0 - ShardRate::kMinCut), 1e-9);
+  double before = rate.factor();
+  rate.on_result(100, 80, t + 65s);
+  EXPECT_NEAR(rate.factor(), before * ShardRate::kMaxCut, 1e-9);
+  (void)rate.allows(1, 1, t + 200s);
   // A record larger than the burst still goes, alone, when the bucket is full.
   auto later = t + 70s;
   EXPECT_TRUE(rate.allows(1, 900000, later));
