@@ -338,10 +338,10 @@ TEST(KinesisShardRate, ShapesToTheLimitAndBacksOffOnThrottling) {
   rate.on_result(4900, 10, t + 61s);
   EXPECT_NEAR(rate.factor(), 0.97, 1e-9);
   // One refused record of many takes off the least cut; most refused, half.
-  rate.on_result(5000, 1, t + 63s);
+  rate.on_result(5000, 1, t + 62s);
   EXPECT_NEAR(rate.factor(), 0.97 * (1.0 - ShardRate::kMinCut), 1e-9);
   double before = rate.factor();
-  rate.on_result(100, 80, t + 65s);
+  rate.on_result(100, 80, t + 63s);
   EXPECT_NEAR(rate.factor(), before * ShardRate::kMaxCut, 1e-9);
   (void)rate.allows(1, 1, t + 200s);
   // A record larger than the burst still goes, alone, when the bucket is full.
