@@ -41,6 +41,8 @@ class ShardRate {
     if (records_ >= records && bytes_ >= bytes) return true;
     return records_ >= capacity_records() && bytes_ >= capacity_bytes() && records <= 1;
   }
+  // Records worth one call when the shard is held back: half the burst.
+  [[nodiscard]] double batch_records() const { return std::max(1.0, capacity_records() / 2); }
   void take(double records, double bytes) {
     records_ -= records;
     bytes_ -= bytes;

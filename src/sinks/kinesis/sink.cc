@@ -472,6 +472,15 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       uint32_t li = uint32_t((rr_ + k) % n);
       Lane& lane = lanes_[li];
       if (lane.pending.empty() || (keyed_ && lane.in_flight)) continue;
+      // A lane held back by its rate waits until it can send a batch worth a call (half its
+      // burst), not one record each time a token drips in: that would be a call per record.
+      if (!kpl_ && !flushing_) {
+        double need = std::min<double>(double(lane.pending.size()), lane.rate.batch_records());
+        if (!lane.rate.allows(need, 0, now)) {
+          retry_at = std::min(retry_at, now + lane.rate.wait_for(need, 0));
+          continue;
+        }
+      }
       bool used = false;
       while (!lane.pending.empty() && call.records.size() < max_records) {
         uint32_t first = lane.pending.front();
