@@ -5,6 +5,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstring>
 #include <limits>
 
 #include <fmt/format.h>
@@ -104,8 +105,6 @@ Status Compressor::compress(std::string_view in, std::string& out) {
   if (codec_ == Codec::kGzip) {
     return isal_ != nullptr ? compress_isal(in, out) : compress_libdeflate(in, out);
   }
-  // `out` is resized, not cleared first: a buffer that already has the bound's size from the
-  // previous body is not filled with zeros again (several MB per body).
   out.resize(ZSTD_compressBound(in.size()));
   size_t n = ZSTD_compress2(zstd_, out.data(), out.size(), in.data(), in.size());
   if (ZSTD_isError(n)) {
@@ -130,7 +129,10 @@ Status Compressor::compress_isal(std::string_view in, std::string& out) {
   z.gzip_flag = IGZIP_GZIP;
   z.flush = NO_FLUSH;
 
-  out.resize(std::max(out.size(), in.size() + in.size() / 8192 * 5 + 1024));
+  // igzip writes into scratch_, which is kept between bodies and never cleared, and the body
+  // is copied out at its compressed size: resizing `out` to the bound instead would fill
+  // several MB with zeros per body (3% of the benchmark's profile) to copy ~a fifth of that.
+  reserve_scratch(in.size() + in.size() / 8192 * 5 + 1024, 0);
   size_t in_pos = 0;
   size_t out_pos = 0;
   for (;;) {
@@ -142,9 +144,9 @@ Status Compressor::compress_isal(std::string_view in, std::string& out) {
       in_pos += piece;
       z.end_of_stream = in_pos == in.size() ? 1 : 0;
     }
-    if (out_pos == out.size()) out.resize(out.size() + out.size() / 2 + 1024);
-    size_t room = std::min<size_t>(out.size() - out_pos, std::numeric_limits<uint32_t>::max());
-    z.next_out = reinterpret_cast<uint8_t*>(out.data() + out_pos);
+    if (out_pos == scratch_size_) reserve_scratch(scratch_size_ + scratch_size_ / 2, out_pos);
+    size_t room = std::min<size_t>(scratch_size_ - out_pos, std::numeric_limits<uint32_t>::max());
+    z.next_out = scratch_.get() + out_pos;
     z.avail_out = uint32_t(room);
     int rc = isal_deflate(&z);
     out_pos += room - z.avail_out;
@@ -155,8 +157,17 @@ Status Compressor::compress_isal(std::string_view in, std::string& out) {
     }
     if (z.internal_state.state == ZSTATE_END) break;
   }
-  out.resize(out_pos);
+  out.assign(reinterpret_cast<const char*>(scratch_.get()), out_pos);
   return {};
+}
+
+void Compressor::reserve_scratch(size_t size, size_t keep) {
+  if (size <= scratch_size_) return;
+  // Uninitialized on purpose (new[] of a trivial type), for the reason above.
+  std::unique_ptr<uint8_t[]> bigger(new uint8_t[size]);
+  if (keep > 0) std::memcpy(bigger.get(), scratch_.get(), keep);
+  scratch_ = std::move(bigger);
+  scratch_size_ = size;
 }
 
 Status Compressor::compress_libdeflate(std::string_view in, std::string& out) {

@@ -54,6 +54,8 @@ class Compressor {
 
   Status compress_isal(std::string_view in, std::string& out);
   Status compress_libdeflate(std::string_view in, std::string& out);
+  // Grows scratch_ to at least `size` bytes, keeping its first `keep`.
+  void reserve_scratch(size_t size, size_t keep);
 
   Codec codec_;
   int level_;
@@ -61,6 +63,9 @@ class Compressor {
   std::unique_ptr<isal_zstream> isal_;
   std::unique_ptr<uint8_t[]> isal_level_buf_;
   uint32_t isal_level_buf_size_ = 0;
+  // igzip's output, kept between bodies (see compress_isal).
+  std::unique_ptr<uint8_t[]> scratch_;
+  size_t scratch_size_ = 0;
   // gzip 4-9.
   libdeflate_compressor* libdeflate_ = nullptr;
   ZSTD_CCtx_s* zstd_ = nullptr;
