@@ -18,11 +18,14 @@ namespace sluice {
 // one strand, so its speed is the endpoint's speed.
 //
 // gzip has two compressors, chosen by the level (Fastly's `gzip_level`, 1-9):
-// - 1-3: Intel ISA-L's igzip at its levels 1-3. On log lines igzip level 1 writes a standard
-//   gzip stream about three times as fast as libdeflate level 3 (and five times zlib level 6),
-//   for bodies ~5% larger; igzip's levels stop at 3.
+// - 1-3: Intel ISA-L's igzip at its levels 1-3. On log lines igzip level 1 compresses about 2.5
+//   times as fast as libdeflate level 3 (six times zlib level 6), for bodies ~4% larger. igzip 3
+//   searches harder for <1% more, at 1 to 1.7 times libdeflate 3's speed across runs; it keeps
+//   1-3 the fast levels, and 4 (libdeflate) is there for a better ratio. igzip's level 0 (static
+//   Huffman codes) is no faster than its level 1 here and its bodies are 45% larger, so no gzip
+//   level maps to it. igzip's levels stop at 3.
 // - 4-9: libdeflate at the same level. Above 3 what is asked for is a smaller body rather than
-//   speed, and ISA-L has nothing there: libdeflate 6 makes log bodies ~15% smaller than igzip 3.
+//   speed, and igzip has nothing there: libdeflate 6 makes log bodies ~12% smaller than igzip 3.
 //   libdeflate rather than zlib because a body is always one whole buffer, which libdeflate
 //   compresses at twice zlib's speed for the same ratio.
 // Figures: docs/operations.md, "Performance".
