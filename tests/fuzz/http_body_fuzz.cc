@@ -99,8 +99,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   int header = data[0] / 3 % 8;
   auto type = header < 4 ? MessageType::kBlank : MessageType(header - 4);
   auto codec = Codec(data[1] % 3);
-  // gzip 0-12 (all of libdeflate's); zstd 1-9, the higher levels are slow without finding more.
-  int level = codec == Codec::kGzip   ? data[1] / 3 % 13
+  // gzip 1-9 (igzip for 1-3, libdeflate above); zstd 1-9, the higher levels are slow without
+  // finding more.
+  int level = codec == Codec::kGzip   ? 1 + data[1] / 3 % 9
               : codec == Codec::kZstd ? 1 + data[1] / 3 % 9
                                       : 0;
   std::string_view text(reinterpret_cast<const char*>(data + 3), size - 3);

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <zlib.h>
 #include <zstd.h>
 
@@ -129,15 +131,25 @@ TEST(JsonFraming, LineCostCountsTheSeparator) {
   EXPECT_EQ(HttpBodyBuilder::line_cost("abc"), 4u);
 }
 
+// zlib's inflate, not the library that wrote the body: what a receiver does. The output grows as
+// needed, and the whole input must be one gzip member that ends exactly at the input's end.
 std::string gunzip(const std::string& in) {
   z_stream z{};
   EXPECT_EQ(inflateInit2(&z, 15 + 16), Z_OK);
-  std::string out(1 << 20, '\0');
+  std::string out(std::max<size_t>(in.size() * 4, 1 << 16), '\0');
   z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(in.data()));
   z.avail_in = uInt(in.size());
-  z.next_out = reinterpret_cast<Bytef*>(out.data());
-  z.avail_out = uInt(out.size());
-  EXPECT_EQ(inflate(&z, Z_FINISH), Z_STREAM_END);
+  int rc = Z_OK;
+  while (rc == Z_OK || rc == Z_BUF_ERROR) {
+    if (z.total_out == out.size()) out.resize(out.size() * 2);
+    z.next_out = reinterpret_cast<Bytef*>(out.data() + z.total_out);
+    z.avail_out = uInt(out.size() - z.total_out);
+    uLong before = z.total_out;
+    rc = inflate(&z, Z_FINISH);
+    if (rc == Z_BUF_ERROR && z.total_out == before && z.avail_out > 0) break;  // truncated
+  }
+  EXPECT_EQ(rc, Z_STREAM_END);
+  EXPECT_EQ(z.avail_in, 0u) << "bytes after the gzip member";
   out.resize(z.total_out);
   inflateEnd(&z);
   return out;
@@ -179,38 +191,99 @@ std::string access_log_body(size_t lines) {
   return body;
 }
 
+std::string pseudo_random_bytes(size_t n, uint32_t seed) {
+  std::string out;
+  out.reserve(n);
+  for (size_t i = 0; i < n; ++i) out.push_back(char((seed = seed * 1664525 + 1013904223) >> 24));
+  return out;
+}
+
+std::string compress_or_fail(Compressor& c, const std::string& in) {
+  std::string out;
+  Status st = c.compress(in, out);
+  EXPECT_TRUE(st.ok()) << st.error().message();
+  return out;
+}
+
 TEST(Compression, GzipDecodesWithZlibAtEveryLevel) {
   std::string body = access_log_body(3000);
-  std::string random;
-  uint32_t x = 7;
-  for (int i = 0; i < 20000; ++i) random.push_back(char((x = x * 1664525 + 1013904223) >> 24));
-  for (int level : {0, 1, 3, 6, 9, 12}) {
-    auto c = Compressor::create(Codec::kGzip, level);
-    ASSERT_TRUE(c.ok()) << level;
-    std::string out;
-    ASSERT_TRUE((*c)->compress(body, out).ok()) << level;
-    EXPECT_EQ(gunzip(out), body) << "level " << level;
-    if (level > 0) {
-      EXPECT_LT(out.size(), body.size() / 2) << "level " << level;
-    }
-    // Incompressible input still fits the bound and decodes.
-    ASSERT_TRUE((*c)->compress(random, out).ok()) << level;
-    EXPECT_EQ(gunzip(out), random) << "level " << level;
-    ASSERT_TRUE((*c)->compress("", out).ok()) << level;
-    EXPECT_EQ(gunzip(out), "") << "level " << level;
+  std::string random = pseudo_random_bytes(20000, 7);
+  // Binary, partly compressible: runs of zeros and every byte value between random stretches.
+  std::string binary;
+  for (int i = 0; i < 64; ++i) {
+    binary += pseudo_random_bytes(700, uint32_t(i));
+    binary.append(size_t(300 + i), '\0');
+    for (int b = 0; b < 256; ++b) binary.push_back(char(b));
   }
-  EXPECT_FALSE(Compressor::create(Codec::kGzip, 13).ok());
+  for (int level = 1; level <= 9; ++level) {
+    SCOPED_TRACE(fmt::format("gzip level {}", level));
+    auto c = Compressor::create(Codec::kGzip, level);
+    ASSERT_TRUE(c.ok());
+    std::string out = compress_or_fail(**c, body);
+    // Standard gzip: the magic, deflate, no flags that a receiver would have to understand.
+    ASSERT_GE(out.size(), 18u);
+    EXPECT_EQ(uint8_t(out[0]), 0x1f);
+    EXPECT_EQ(uint8_t(out[1]), 0x8b);
+    EXPECT_EQ(uint8_t(out[2]), 8);
+    EXPECT_EQ(uint8_t(out[3]), 0);
+    EXPECT_EQ(gunzip(out), body);
+    EXPECT_LT(out.size(), body.size() / 2);
+    // Incompressible input still fits and decodes, no more than a little larger than it was.
+    out = compress_or_fail(**c, random);
+    EXPECT_EQ(gunzip(out), random);
+    EXPECT_LT(out.size(), random.size() + 100);
+    out = compress_or_fail(**c, binary);
+    EXPECT_EQ(gunzip(out), binary);
+    out = compress_or_fail(**c, "");
+    EXPECT_EQ(gunzip(out), "");
+  }
+}
+
+TEST(Compression, GzipLevelsOutsideOneToNineAreRejected) {
+  for (int level : {-1, 0, 10, 12}) {
+    auto c = Compressor::create(Codec::kGzip, level);
+    ASSERT_FALSE(c.ok()) << level;
+    EXPECT_NE(c.error().message().find("1 to 9"), std::string::npos) << c.error().message();
+  }
+}
+
+// Bodies of several MB, as request_max_bytes allows up to 100 MB: igzip works through its
+// history window many times over, and incompressible input must not outgrow the output buffer.
+TEST(Compression, LargeGzipBodiesDecode) {
+  std::string body = access_log_body(120000);  // ~8 MB
+  ASSERT_GT(body.size(), 7u << 20);
+  std::string random = pseudo_random_bytes(6 << 20, 99);
+  for (int level : {1, 2, 3, 4}) {
+    SCOPED_TRACE(fmt::format("gzip level {}", level));
+    auto c = Compressor::create(Codec::kGzip, level);
+    ASSERT_TRUE(c.ok());
+    std::string out = compress_or_fail(**c, body);
+    EXPECT_LT(out.size(), body.size() / 3);
+    EXPECT_EQ(gunzip(out), body);
+    out = compress_or_fail(**c, random);
+    EXPECT_EQ(gunzip(out), random);
+  }
 }
 
 TEST(Compression, ContextsAreReusedAcrossBodies) {
-  auto c = Compressor::create(Codec::kGzip, 6);
-  ASSERT_TRUE(c.ok());
-  std::string out;
-  ASSERT_TRUE((*c)->compress("first body", out).ok());
-  EXPECT_EQ(gunzip(out), "first body");
-  ASSERT_TRUE((*c)->compress("second", out).ok());
-  EXPECT_EQ(gunzip(out), "second");
-  EXPECT_EQ((*c)->content_encoding(), "gzip");
+  std::string big = access_log_body(20000);
+  for (int level : {1, 3, 6}) {
+    SCOPED_TRACE(fmt::format("gzip level {}", level));
+    auto c = Compressor::create(Codec::kGzip, level);
+    ASSERT_TRUE(c.ok());
+    // Large, small, large again into the same output buffer: nothing of an earlier body (its
+    // history, its bytes in the buffer) leaks into a later one.
+    std::string out;
+    ASSERT_TRUE((*c)->compress(big, out).ok());
+    EXPECT_EQ(gunzip(out), big);
+    ASSERT_TRUE((*c)->compress("first body", out).ok());
+    EXPECT_EQ(gunzip(out), "first body");
+    ASSERT_TRUE((*c)->compress("second", out).ok());
+    EXPECT_EQ(gunzip(out), "second");
+    ASSERT_TRUE((*c)->compress(big.substr(1000), out).ok());
+    EXPECT_EQ(gunzip(out), big.substr(1000));
+    EXPECT_EQ((*c)->content_encoding(), "gzip");
+  }
 }
 
 }  // namespace
