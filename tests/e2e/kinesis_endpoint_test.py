@@ -21,7 +21,11 @@ Checks:
   proxy;
 - errors: a stream that does not exist shows ResourceNotFoundException in /status, lines keep
   queueing and are delivered once it exists; a line larger than max_record_bytes goes to the
-  dead letter, counted; secrets never appear in /status, /errors or sluice's log.
+  dead letter, counted; secrets never appear in /status, /errors or sluice's log;
+- record_ttl: behind a proxy that takes 20 records/s, lines older than record_ttl are dropped,
+  counted as expired; delivered + expired = sent; Kinesis holds exactly the delivered ones;
+- with [storage] dir: lines for a stream that does not exist yet survive a restart on disk
+  and are delivered exactly once once it exists.
 
     python3 tests/e2e/kinesis_endpoint_test.py --sluice build/release/sluice
 
@@ -428,6 +432,66 @@ def test_errors(c, binary, workdir):
         check_no_secret(c, "errors", sl, [SECRET_KEY])
 
 
+def test_record_ttl(c, binary, workdir):
+    """A shard that takes 20 records a second and lines that may wait 2 s: the rest expire,
+    counted; nothing is both delivered and expired, nothing is delivered twice."""
+    with Kinesalite() as k, ThrottleProxy(k.endpoint_url, records_per_sec=20) as proxy:
+        client = KinesisClient(k.endpoint_url)
+        client.create_stream("ttl", 1)
+        client.wait_active("ttl")
+        ep = kinesis_endpoint("kin", "ttl", proxy.endpoint_url, 'record_ttl = "2s"')
+        sl = Sluice(binary, workdir, "ttl", service("svc", ep), storage=False)
+        try:
+            recs = records(0, 400, random.Random(7))
+            sl.send_records("svc", recs)
+
+            def settled():
+                st = sl.endpoint_status("kin")
+                expired = sl.metric("sluice_endpoint_dropped_total", "kin", 'reason="expired"')
+                return st["delivered"] + (expired or 0) >= len(recs)
+
+            wait_until(settled, 60, "every line delivered or expired")
+            st = sl.endpoint_status("kin")
+            expired = int(sl.metric("sluice_endpoint_dropped_total", "kin", 'reason="expired"'))
+            c.eq("ttl: delivered + expired = sent", st["delivered"] + expired, len(recs))
+            c.true("ttl: some lines expired", expired > 0, expired)
+            c.true("ttl: some lines were delivered first", st["delivered"] > 0, st["delivered"])
+            c.true("ttl: the error stream says why",
+                   "record_ttl" in sl.get("/errors"), sl.get("/errors")[:300])
+            got = [l for lines in read_back(client, "ttl").values() for l in lines]
+            c.eq("ttl: what Kinesis holds is what sluice counted delivered", len(got),
+                 st["delivered"])
+            c.eq("ttl: no duplicates", len(set(got)), len(got))
+        finally:
+            sl.stop()
+
+
+def test_disk_queue_restart(c, binary, workdir):
+    """With [storage] dir, lines for a stream that does not exist yet wait on disk across a
+    restart and are delivered exactly once when it exists."""
+    with Kinesalite() as k:
+        client = KinesisClient(k.endpoint_url)
+        ep = kinesis_endpoint("kin", "durable", k.endpoint_url, 'max_backoff = "1s"')
+        recs = records(0, 3000, random.Random(8))
+        sl = Sluice(binary, workdir, "durable", service("svc", ep), storage=True)
+        try:
+            sl.send_records("svc", recs)
+            wait_until(lambda: sl.endpoint_status("kin")["queue"]["lines"] >= len(recs), 20,
+                       "lines queued")
+        finally:
+            sl.stop()
+        client.create_stream("durable", 2)
+        client.wait_active("durable")
+        sl = Sluice(binary, workdir, "durable", service("svc", ep), storage=True)
+        try:
+            wait_until(lambda: delivered(sl, "kin") >= len(recs), 60,
+                       "delivered after the restart")
+            check_exactly_once(c, "disk_queue_restart", read_back(client, "durable"),
+                               [r["req.url"] for r in recs])
+        finally:
+            sl.stop()
+
+
 TESTS = {
     "even": test_even_distribution,
     "split": test_split_on_kinesalite,
@@ -436,6 +500,8 @@ TESTS = {
     "kpl": test_kpl,
     "assume_role": test_assume_role,
     "errors": test_errors,
+    "record_ttl": test_record_ttl,
+    "disk_queue_restart": test_disk_queue_restart,
 }
 
 
