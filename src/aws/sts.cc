@@ -43,8 +43,9 @@ std::optional<std::string> element_text(std::string_view xml, std::string_view t
   return out;
 }
 
-// "2026-11-21T15:04:05Z", optionally with a fraction of a second.
-std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::string_view s) {
+}  // namespace
+
+std::optional<std::chrono::system_clock::time_point> parse_aws_time(std::string_view s) {
   std::tm tm{};
   int year, month, day, hour, minute, second;
   std::string text(s);
@@ -62,8 +63,6 @@ std::optional<std::chrono::system_clock::time_point> parse_iso8601_utc(std::stri
   if (t == time_t(-1)) return std::nullopt;
   return std::chrono::system_clock::from_time_t(t);
 }
-
-}  // namespace
 
 std::string aws_form_encode(std::string_view value) {
   static constexpr char kHex[] = "0123456789ABCDEF";
@@ -107,7 +106,7 @@ Result<TemporaryCredentials> parse_assume_role_response(std::string_view xml) {
   if (!akid || akid->empty() || !secret || secret->empty() || !token || token->empty()) {
     return Error("STS AssumeRole answer lacks AccessKeyId, SecretAccessKey or SessionToken");
   }
-  auto when = expiration ? parse_iso8601_utc(*expiration) : std::nullopt;
+  auto when = expiration ? parse_aws_time(*expiration) : std::nullopt;
   if (!when) {
     return Error(
         fmt::format("STS AssumeRole answer for {}: Expiration is missing or malformed", *akid));

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -35,6 +36,11 @@ struct TemporaryCredentials {
 // enough), so that requests never go out signed with expired credentials.
 [[nodiscard]] std::chrono::system_clock::time_point refresh_time(
     std::chrono::system_clock::time_point issued, std::chrono::system_clock::time_point expiration);
+
+// "2026-11-21T15:04:05Z" (a fraction of a second is ignored): the time format of AWS's
+// credential answers (STS, instance metadata).
+[[nodiscard]] std::optional<std::chrono::system_clock::time_point> parse_aws_time(
+    std::string_view text);
 
 // Percent-encodes for application/x-www-form-urlencoded as AWS's Query protocol wants it (every
 // byte but A-Z a-z 0-9 - . _ ~).

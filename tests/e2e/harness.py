@@ -70,7 +70,7 @@ def metric(api_port, name):
 class Sluice:
     """sluice run with an HTTP ingest source, an API, and the given services."""
 
-    def __init__(self, binary, workdir, name, services, storage=True):
+    def __init__(self, binary, workdir, name, services, storage=True, env=None):
         self.api = free_port()
         self.http = free_port()
         self.workdir = workdir
@@ -87,7 +87,7 @@ class Sluice:
         self.err_path = os.path.join(workdir, name + ".stderr")
         with open(self.err_path, "w") as err:
             self.proc = subprocess.Popen([binary, "run", "-c", self.config],
-                                         stdout=subprocess.DEVNULL, stderr=err)
+                                         stdout=subprocess.DEVNULL, stderr=err, env=env)
         wait_until(lambda: self.up() or self.proc.poll() is not None, 20, "sluice to start")
         if self.proc.poll() is not None:
             raise AssertionError("sluice exited with %d:\n%s" % (self.proc.returncode,

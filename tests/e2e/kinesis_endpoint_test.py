@@ -24,6 +24,8 @@ Checks:
   dead letter, counted; secrets never appear in /status, /errors or sluice's log;
 - record_ttl: behind a proxy that takes 20 records/s, lines older than record_ttl are dropped,
   counted as expired; delivered + expired = sent; Kinesis holds exactly the delivered ones;
+- no key pair anywhere: the instance role's credentials from instance metadata (IMDSv2, a
+  fake of our own in this file) sign every request and are refreshed before they expire;
 - with [storage] dir: lines for a stream that does not exist yet survive a restart on disk
   and are delivered exactly once once it exists.
 
@@ -492,6 +494,128 @@ def test_disk_queue_restart(c, binary, workdir):
             sl.stop()
 
 
+class FakeInstanceMetadata:
+    """IMDSv2 on 127.0.0.1, in this process: PUT /latest/api/token, then the role name and its
+    credentials (with a short life, to show refresh) under
+    /latest/meta-data/iam/security-credentials/, each GET only with the token. /__stats lists
+    the issued credentials in the StsServer's shape, so the verifying proxy learns them."""
+
+    def __init__(self, lifetime=8):
+        import http.server
+        import secrets as pysecrets
+        import threading as th
+        outer = self
+        self.lifetime = lifetime
+        self.issued = []
+        self.token = pysecrets.token_hex(16)
+        self.refused = 0
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *a):
+                pass
+
+            def answer(self, status, body, ctype="text/plain"):
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_PUT(self):
+                if self.path == "/latest/api/token" and \
+                        self.headers.get("X-aws-ec2-metadata-token-ttl-seconds"):
+                    return self.answer(200, outer.token)
+                self.answer(400, "bad token request")
+
+            def do_GET(self):
+                if self.path == "/__stats":
+                    return self.answer(200, json.dumps({"issued": outer.issued}),
+                                       "application/json")
+                if self.headers.get("X-aws-ec2-metadata-token") != outer.token:
+                    outer.refused += 1
+                    return self.answer(401, "")
+                base = "/latest/meta-data/iam/security-credentials/"
+                if self.path == base:
+                    return self.answer(200, "sluice-instance-role")
+                if self.path == base + "sluice-instance-role":
+                    n = len(outer.issued)
+                    exp = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                                        time.gmtime(time.time() + outer.lifetime))
+                    cred = {"access_key_id": "ASIAIMDS%012d" % n,
+                            "secret_access_key": pysecrets.token_urlsafe(30),
+                            "session_token": pysecrets.token_urlsafe(60), "expiration": exp}
+                    outer.issued.append(cred)
+                    return self.answer(200, json.dumps({
+                        "Code": "Success", "LastUpdated": exp, "Type": "AWS-HMAC",
+                        "AccessKeyId": cred["access_key_id"],
+                        "SecretAccessKey": cred["secret_access_key"],
+                        "Token": cred["session_token"], "Expiration": exp}),
+                        "application/json")
+                self.answer(404, "")
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = "http://127.0.0.1:%d" % self.server.server_address[1]
+        self.thread = th.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_instance_role(c, binary, workdir):
+    """No key pair anywhere: sluice signs with the instance role's credentials from the
+    instance metadata service (IMDSv2) and refreshes them before they expire."""
+    imds = FakeInstanceMetadata(lifetime=8)
+    try:
+        with Kinesalite() as k, \
+                ThrottleProxy(k.endpoint_url, sts_stats_url=imds.url + "/__stats",
+                              records_per_sec=100000) as proxy:
+            client = KinesisClient(k.endpoint_url)
+            client.create_stream("imds", 1)
+            client.wait_active("imds")
+            ep = """
+  [[service.logging]]
+  type = "kinesis"
+  name = "kin"
+  topic = "imds"
+  region = "%s"
+  endpoint_url = "%s"
+  format = "%%{req.url}V"
+""" % (REGION, proxy.endpoint_url)
+            env = {k_: v for k_, v in os.environ.items() if not k_.startswith("AWS_")}
+            env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.url
+            sl = Sluice(binary, workdir, "imds", service("svc", ep), storage=False, env=env)
+            try:
+                recs = records(0, 1000, random.Random(9))
+                for k0 in range(0, len(recs), 100):
+                    sl.send_records("svc", recs[k0:k0 + 100])
+                    time.sleep(1)
+                wait_until(lambda: delivered(sl, "kin") >= len(recs), 60, "imds: delivered")
+                check_exactly_once(c, "instance_role", read_back(client, "imds"),
+                                   [r["req.url"] for r in recs])
+                c.true("instance_role: credentials refreshed before expiry",
+                       len(imds.issued) >= 2, len(imds.issued))
+                signers = proxy.stats()["auth"]["signers"]
+                issued = {x["access_key_id"] for x in imds.issued}
+                c.true("instance_role: every request signed with the role's credentials",
+                       signers and all(a in issued and v["without_token"] == 0 and
+                                       v["rejected"] == 0 for a, v in signers.items()),
+                       json.dumps(signers))
+                c.eq("instance_role: no GET without the IMDSv2 token", imds.refused, 0)
+                st = sl.endpoint_status("kin")
+                c.eq("instance_role: /status names the source",
+                     st["detail"]["credentials"]["source"], "instance_role")
+            finally:
+                sl.stop()
+            check_no_secret(c, "instance_role", sl,
+                            [x["secret_access_key"] for x in imds.issued] +
+                            [x["session_token"] for x in imds.issued])
+    finally:
+        imds.stop()
+
+
 TESTS = {
     "even": test_even_distribution,
     "split": test_split_on_kinesalite,
@@ -502,6 +626,7 @@ TESTS = {
     "errors": test_errors,
     "record_ttl": test_record_ttl,
     "disk_queue_restart": test_disk_queue_restart,
+    "instance_role": test_instance_role,
 }
 
 

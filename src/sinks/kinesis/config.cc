@@ -71,11 +71,8 @@ std::shared_ptr<const SinkSettings> parse_kinesis_settings(TableReader& r) {
     s->external_id = *v;
     if (s->iam_role.empty()) r.error("external_id", "external_id needs iam_role");
   }
-  if (!access && s->iam_role.empty() && std::getenv("AWS_ACCESS_KEY_ID") == nullptr) {
-    r.error("access_key",
-            "no credentials: set access_key and secret_key, or iam_role, or AWS_ACCESS_KEY_ID and "
-            "AWS_SECRET_ACCESS_KEY in sluice's environment");
-  }
+  // Without a key pair here or in the environment, sluice uses the instance role's credentials
+  // (instance metadata) at run time, as the AWS SDKs do; /status says if there are none.
 
   read_url(r, "endpoint_url", s->endpoint_url, &s->parsed_endpoint);
   if (s->endpoint_url.empty() && !s->region.empty()) {

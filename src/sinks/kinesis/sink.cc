@@ -49,6 +49,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "aws/instance_metadata.h"
 #include "aws/sigv4.h"
 #include "aws/sts.h"
 #include "core/json_text.h"
@@ -73,14 +74,17 @@ using std::chrono::milliseconds;
 
 constexpr uint32_t kNoLane = UINT32_MAX;
 
-// Credentials from the endpoint's fields, or from the environment as the AWS CLI reads them.
-AwsCredentials base_credentials(const KinesisSinkSettings& s) {
-  if (!s.access_key.empty()) return {s.access_key, s.secret_key, ""};
+// Credentials from the endpoint's fields, or from the environment as the AWS CLI reads them;
+// nullopt when there are neither: then the instance role's (instance metadata) are used.
+std::optional<AwsCredentials> static_credentials(const KinesisSinkSettings& s) {
+  if (!s.access_key.empty()) return AwsCredentials{s.access_key, s.secret_key, ""};
   auto env = [](const char* name) {
     const char* v = std::getenv(name);
     return std::string(v != nullptr ? v : "");
   };
-  return {env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"), env("AWS_SESSION_TOKEN")};
+  if (env("AWS_ACCESS_KEY_ID").empty()) return std::nullopt;
+  return AwsCredentials{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
+                        env("AWS_SESSION_TOKEN")};
 }
 
 // RoleSessionName allows [\w+=,.@-]{2,64}.
@@ -137,7 +141,13 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       return;
     }
     client_ = std::move(*client);
-    credentials_ = base_credentials(settings_);
+    if (auto base = static_credentials(settings_)) {
+      base_ = std::move(*base);
+      base_ready_ = true;
+    } else {
+      base_from_instance_ = true;
+      imds_ = imds_endpoint();
+    }
     std::weak_ptr<KinesisSinkCore> weak = shared_from_this();
     endpoint_.queue->set_data_callback([weak] {
       auto self = weak.lock();
@@ -150,11 +160,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     });
     asio::post(strand_, [self = shared_from_this()] {
       if (self->stopped_) return;
-      if (!self->settings_.iam_role.empty()) {
-        self->set_state("assuming_role");
-        self->assume_role();
+      if (self->base_from_instance_) {
+        self->set_state("fetching_credentials");
+        self->fetch_instance_credentials();
       } else {
-        self->credentials_ready_ = true;
+        self->use_base_credentials();
       }
       self->list_shards();
       self->tick();
@@ -632,7 +642,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         block(backoff_.slow());
         set_state("error");
         if (v.refresh_shards) request_shard_refresh();
-        if (v.refresh_credentials && !settings_.iam_role.empty()) assume_role();
+        if (v.refresh_credentials) refresh_credentials();
         break;
       case KinesisVerdict::Action::kIsolate:
         endpoint_.status.record_error(
@@ -810,7 +820,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   void on_list_page(const HttpClientResponse& resp) {
     KinesisVerdict v = classify_kinesis_call(resp.outcome, "ListShards of " + what_, 0);
     if (v.action != KinesisVerdict::Action::kSuccess) {
-      if (v.refresh_credentials && !settings_.iam_role.empty()) assume_role();
+      if (v.refresh_credentials) refresh_credentials();
       return listing_failed(v.message, v.error_class);
     }
     auto page = parse_list_shards(resp.outcome.body);
@@ -884,9 +894,114 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   }
 
   // ---- credentials --------------------------------------------------------------------------
+  //
+  // The base credentials are the endpoint's key pair, the environment's, or the instance role's
+  // (IMDSv2, refreshed before they expire). Requests are signed with them, or, with iam_role,
+  // with the temporary credentials STS AssumeRole gives for them (refreshed the same way).
+
+  // The base credentials are (again) available.
+  void use_base_credentials() {
+    if (!settings_.iam_role.empty()) {
+      if (!credentials_ready_) {
+        set_state("assuming_role");
+        assume_role();
+      }
+      return;
+    }
+    bool first = !credentials_ready_;
+    credentials_ = base_;
+    credentials_ready_ = true;
+    if (first && lanes_.empty()) list_shards();
+    pump();
+  }
+
+  void refresh_credentials() {
+    if (!settings_.iam_role.empty()) {
+      assume_role();
+    } else if (base_from_instance_) {
+      fetch_instance_credentials();
+    }
+  }
+
+  // IMDSv2: a session token, the role's name, then its credentials.
+  void fetch_instance_credentials() {
+    if (fetching_instance_ || stopped_ || !client_) return;
+    fetching_instance_ = true;
+    HttpClientRequest req;
+    req.method = "PUT";
+    req.url = imds_ + std::string(kImdsTokenPath);
+    req.body = std::make_shared<std::string>();
+    req.headers = {"X-aws-ec2-metadata-token-ttl-seconds: 21600"};
+    imds_send(std::move(req), 0);
+  }
+
+  void imds_send(HttpClientRequest req, int step) {
+    // The service is on the instance itself: it answers at once or not at all.
+    req.timeout = milliseconds(2000);
+    req.max_response_body = 64 * 1024;
+    if (step > 0) req.headers.push_back("X-aws-ec2-metadata-token: " + imds_token_);
+    instance_issued_ = SystemClock::now();
+    client_->send(std::move(req), [weak = weak_from_this(), step](HttpClientResponse resp) {
+      auto self = weak.lock();
+      if (!self) return;
+      asio::post(self->strand_, [self, step, resp = std::move(resp)]() mutable {
+        if (!self->stopped_) self->on_imds(step, resp);
+      });
+    });
+  }
+
+  void on_imds(int step, const HttpClientResponse& resp) {
+    const HttpOutcome& o = resp.outcome;
+    static constexpr const char* kWhat[] = {"session token", "role name", "credentials"};
+    std::string where = fmt::format("instance metadata at {} ({})", imds_, kWhat[step]);
+    if (!o.transport_ok || o.status != 200) {
+      return instance_failed(fmt::format(
+          "{}: {}; no access_key/secret_key is set and AWS_ACCESS_KEY_ID is not in sluice's "
+          "environment, so the instance role's credentials are needed",
+          where, o.transport_ok ? fmt::format("HTTP {}", o.status) : o.transport_error));
+    }
+    if (step == 0) {
+      imds_token_ = o.body;
+      HttpClientRequest req;
+      req.method = "GET";
+      req.url = imds_ + std::string(kImdsRolePath);
+      return imds_send(std::move(req), 1);
+    }
+    if (step == 1) {
+      auto role = parse_imds_role(o.body);
+      if (!role) return instance_failed(where + ": " + role.error().message());
+      instance_role_ = *role;
+      HttpClientRequest req;
+      req.method = "GET";
+      req.url = imds_ + std::string(kImdsRolePath) + instance_role_;
+      return imds_send(std::move(req), 2);
+    }
+    auto creds = parse_imds_credentials(o.body);
+    if (!creds) return instance_failed(where + ": " + creds.error().message());
+    fetching_instance_ = false;
+    base_ = std::move(creds->credentials);
+    base_ready_ = true;
+    base_expire_ = creds->expiration;
+    base_refresh_at_ = std::max(refresh_time(instance_issued_, creds->expiration),
+                                SystemClock::now() + std::chrono::seconds(1));
+    ++credential_refreshes_;
+    if (settings_.iam_role.empty()) credentials_expire_ = base_expire_;
+    use_base_credentials();
+  }
+
+  void instance_failed(const std::string& message) {
+    fetching_instance_ = false;
+    endpoint_.counters.errors[size_t(ErrorClass::kConfiguration)].fetch_add(
+        1, std::memory_order_relaxed);
+    endpoint_.status.record_error(ErrorClass::kConfiguration, message);
+    if (!credentials_ready_) set_state("error");
+    auto delay = std::max(control_backoff_.next(), milliseconds(200));
+    base_refresh_at_ = SystemClock::now() + delay;
+    arm_tick_at(Clock::now() + delay);
+  }
 
   void assume_role() {
-    if (assuming_ || stopped_ || !client_) return;
+    if (assuming_ || stopped_ || !client_ || !base_ready_) return;
     assuming_ = true;
     AssumeRoleParams p;
     p.role_arn = settings_.iam_role;
@@ -906,7 +1021,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     sreq.method = "POST";
     sreq.path = url ? std::string_view(url->target) : "/";
     sreq.payload = *body;
-    auto sig = sigv4_sign_headers(sreq, headers, config, base_credentials(settings_));
+    auto sig = sigv4_sign_headers(sreq, headers, config, base_);
     if (!sig) return assume_failed(sig.error().message(), ErrorClass::kConfiguration);
     HttpClientRequest req;
     req.url = settings_.sts_endpoint_url;
@@ -986,6 +1101,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         refresh_credentials_at_ != SystemClock::time_point{}) {
       assume_role();
     }
+    if (base_from_instance_ && SystemClock::now() >= base_refresh_at_) {
+      fetch_instance_credentials();
+    }
     if (now >= next_listing_) list_shards();
     if (settings_.record_ttl_seconds > 0) expire_waiting(now);
     report(now);
@@ -1033,9 +1151,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     }
     out +=
         fmt::format(",\"open_shards\":{},\"closed_shards\":{}", lanes_.size(), map_.closed_count());
-    if (!settings_.iam_role.empty()) {
-      out += ",\"credentials\":{\"role\":";
-      append_json_string(out, settings_.iam_role);
+    if (!settings_.iam_role.empty() || base_from_instance_) {
+      out += ",\"credentials\":{\"source\":";
+      out += settings_.iam_role.empty() ? "\"instance_role\"" : "\"assumed_role\"";
+      out += ",\"role\":";
+      append_json_string(out, settings_.iam_role.empty() ? instance_role_ : settings_.iam_role);
       out += ",\"access_key_id\":";
       append_json_string(out, credentials_.access_key_id);
       out += fmt::format(
@@ -1110,7 +1230,17 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   std::string_view state_;
 
   // Credentials.
-  AwsCredentials credentials_;
+  AwsCredentials base_;  // static, environment or instance role
+  bool base_ready_ = false;
+  bool base_from_instance_ = false;
+  bool fetching_instance_ = false;
+  std::string imds_;
+  std::string imds_token_;
+  std::string instance_role_;
+  SystemClock::time_point instance_issued_;
+  SystemClock::time_point base_expire_;
+  SystemClock::time_point base_refresh_at_{};
+  AwsCredentials credentials_;  // what requests are signed with
   bool credentials_ready_ = false;
   bool assuming_ = false;
   SystemClock::time_point issued_;
