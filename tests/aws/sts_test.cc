@@ -1,6 +1,7 @@
 // STS AssumeRole: the request body, the answer's parsing and when to refresh.
 #include <gtest/gtest.h>
 
+#include "aws/instance_metadata.h"
 #include "aws/sts.h"
 
 namespace sluice {
@@ -50,6 +51,31 @@ TEST(Sts, RefreshesWellBeforeExpiry) {
   EXPECT_EQ(refresh_time(t, t + 20s), t + 10s);
   EXPECT_EQ(refresh_time(t, t + 12h), t + 9h);
   EXPECT_EQ(refresh_time(t, t - 1s), t);
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST(InstanceMetadata, ParsesTheRoleAndItsCredentials) {
+  EXPECT_EQ(parse_imds_role("writer\n").value(), "writer");
+  EXPECT_FALSE(parse_imds_role("").ok());
+  auto c = parse_imds_credentials(
+      R"({"Code":"Success","LastUpdated":"2026-11-21T14:00:00Z","Type":"AWS-HMAC",
+          "AccessKeyId":"ASIAX","SecretAccessKey":"sek","Token":"tok",
+          "Expiration":"2026-11-21T15:04:05Z"})");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->credentials.access_key_id, "ASIAX");
+  EXPECT_EQ(c->credentials.session_token, "tok");
+  EXPECT_EQ(std::chrono::system_clock::to_time_t(c->expiration), 1795273445);
+  auto failed = parse_imds_credentials(R"({"Code":"AssumeRoleUnauthorizedAccess"})");
+  ASSERT_FALSE(failed.ok());
+  EXPECT_NE(failed.error().message().find("AssumeRoleUnauthorizedAccess"), std::string::npos);
+  auto partial = parse_imds_credentials(R"({"AccessKeyId":"A","SecretAccessKey":"SECRETVALUE"})");
+  ASSERT_FALSE(partial.ok());
+  EXPECT_EQ(partial.error().message().find("SECRETVALUE"), std::string::npos);
 }
 
 }  // namespace
