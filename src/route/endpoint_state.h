@@ -82,6 +82,23 @@ class EndpointStatus {
   std::string detail_;
 };
 
+// A sink's own copy of the state it last set, so that it can set its state on every event and
+// only take the status lock when the state changes.
+class SinkState {
+ public:
+  explicit SinkState(EndpointStatus& status) : status_(status) {}
+  void set(const char* state) {
+    if (state_ == state) return;
+    state_ = state;
+    status_.set_state(state);
+  }
+  [[nodiscard]] std::string_view get() const { return state_; }
+
+ private:
+  EndpointStatus& status_;
+  std::string_view state_;
+};
+
 // Everything about one endpoint at run time. Immutable identity and compiled format; thread-safe
 // queue, counters and status.
 struct EndpointRuntime {

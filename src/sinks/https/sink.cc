@@ -26,6 +26,7 @@
 // client's thread only post to it. Handlers hold a shared_ptr to the core; after stop() they do
 // nothing.
 #include "sinks/https/sink.h"
+#include "queue/lease_pool.h"
 
 #include <algorithm>
 #include <atomic>
@@ -103,11 +104,11 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     asio::post(strand_, [self = shared_from_this()] {
       if (self->stopped_) return;
       if (self->settings_.verify_ownership) {
-        self->set_state("verifying");
+        self->state_.set("verifying");
         self->send_challenge();
       } else {
         self->verified_ = true;
-        self->set_state("ok");
+        self->state_.set("ok");
         self->pump();
       }
     });
@@ -139,7 +140,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
       requests_.pop_back();
     }
     endpoint_.counters.requests_in_flight.store(0, std::memory_order_relaxed);
-    set_state("stopped");
+    state_.set("stopped");
   }
 
  private:
@@ -197,7 +198,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     if (reason.empty()) {
       verified_ = true;
       challenge_backoff_.reset();
-      set_state("ok");
+      state_.set("ok");
       pump();
       return;
     }
@@ -207,7 +208,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
         ErrorClass::kConfiguration,
         fmt::format("domain-ownership challenge GET {}: {}; nothing is sent until it passes",
                     target_.challenge_url, reason));
-    set_state("challenge_failed");
+    state_.set("challenge_failed");
     challenge_timer_.expires_after(std::max(challenge_backoff_.next(), milliseconds(50)));
     challenge_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped_) return;
@@ -255,9 +256,9 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     while (!open_.full && open_.lines < max_lines && open_.bytes < max_bytes) {
       size_t budget = max_bytes - open_.bytes;
       while (true) {
-        Lease lease = spare_lease();
+        Lease lease = leases_.take();
         if (!endpoint_.queue->take(max_lines - open_.lines, budget, lease)) {
-          recycle(std::move(lease));
+          leases_.give(std::move(lease));
           return;
         }
         size_t n = lease.lines.size();
@@ -271,7 +272,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
           break;
         }
         endpoint_.queue->nack(lease);
-        recycle(std::move(lease));
+        leases_.give(std::move(lease));
         if (n == 1 || budget <= n) {
           open_.full = true;  // the next line does not fit: send what we have
           return;
@@ -439,7 +440,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
       Request& r = *requests_.front();
       for (Lease& l : r.leases) {
         endpoint_.queue->ack(l);
-        recycle(std::move(l));
+        leases_.give(std::move(l));
       }
       endpoint_.counters.observe_batch_latency(Clock::now() - r.taken_at);
       requests_.pop_front();
@@ -480,31 +481,13 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
 
   void update_state(const HttpVerdict& last) {
     if (waiting_ > 0 || retry_in_flight_) {
-      set_state(last.error_class == ErrorClass::kConfiguration &&
-                        last.action != HttpVerdict::Action::kSuccess
-                    ? "error"
-                    : "retrying");
+      state_.set(last.error_class == ErrorClass::kConfiguration &&
+                         last.action != HttpVerdict::Action::kSuccess
+                     ? "error"
+                     : "retrying");
     } else {
-      set_state("ok");
+      state_.set("ok");
     }
-  }
-
-  Lease spare_lease() {
-    if (spare_.empty()) return Lease{};
-    Lease l = std::move(spare_.back());
-    spare_.pop_back();
-    return l;
-  }
-
-  void recycle(Lease&& lease) {
-    lease.lines.clear();
-    if (spare_.size() < 16) spare_.push_back(std::move(lease));
-  }
-
-  void set_state(const char* state) {
-    if (state_ == state) return;
-    state_ = state;
-    endpoint_.status.set_state(state);
   }
 
   EndpointRuntime& endpoint_;
@@ -540,12 +523,12 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   uint32_t streak_ = 0;
   std::chrono::microseconds best_rtt_{0};
   uint64_t next_seq_ = 0;
-  std::string_view state_;
+  SinkState state_{endpoint_.status};
 
   OpenBatch open_;
   std::deque<std::unique_ptr<Request>> requests_;  // oldest first
   EncodedBody body_;
-  std::vector<Lease> spare_;
+  LeasePool leases_{16};
 };
 
 }  // namespace

@@ -34,6 +34,7 @@
 //
 // Threading: all state lives on a strand of ctx.io, as in the https sink.
 #include "sinks/kinesis/sink.h"
+#include "queue/lease_pool.h"
 
 #include <algorithm>
 #include <atomic>
@@ -161,7 +162,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     asio::post(strand_, [self = shared_from_this()] {
       if (self->stopped_) return;
       if (self->base_from_instance_) {
-        self->set_state("fetching_credentials");
+        self->state_.set("fetching_credentials");
         self->fetch_instance_credentials();
       } else {
         self->use_base_credentials();
@@ -196,7 +197,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       taken_.pop_back();
     }
     endpoint_.counters.requests_in_flight.store(0, std::memory_order_relaxed);
-    set_state("stopped");
+    state_.set("stopped");
   }
 
  private:
@@ -288,9 +289,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     const uint64_t window = window_bytes();
     const size_t max_entries = 50000 * lanes_.size();
     while (held_bytes_ < window && held_entries_ < max_entries) {
-      Lease lease = spare_lease();
+      Lease lease = leases_.take();
       if (!endpoint_.queue->take(2000, window - held_bytes_, lease)) {
-        recycle(std::move(lease));
+        leases_.give(std::move(lease));
         return;
       }
       auto now = Clock::now();
@@ -359,7 +360,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       Taken& t = taken_.front();
       endpoint_.counters.observe_batch_latency(Clock::now() - t.at);
       endpoint_.queue->ack(t.lease);
-      recycle(std::move(t.lease));
+      leases_.give(std::move(t.lease));
       taken_.pop_front();
       ++taken_base_;
     }
@@ -634,13 +635,13 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         endpoint_.status.record_error(v.error_class, v.message);
         return_call(call, now);
         block(backoff_.next());
-        set_state("retrying");
+        state_.set("retrying");
         break;
       case KinesisVerdict::Action::kRetrySlowly:
         endpoint_.status.record_error(v.error_class, v.message);
         return_call(call, now);
         block(backoff_.slow());
-        set_state("error");
+        state_.set("error");
         if (v.refresh_shards) request_shard_refresh();
         if (v.refresh_credentials) refresh_credentials();
         break;
@@ -729,7 +730,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     if (delivered_lines > 0) endpoint_.status.record_success();
     if (throttled + failed + slow == 0) {
       backoff_.reset();
-      set_state("ok");
+      state_.set("ok");
     } else {
       ErrorClass cls = slow > 0 ? ErrorClass::kConfiguration : ErrorClass::kRetryable;
       c.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
@@ -743,12 +744,12 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       }
       if (slow > 0) {
         block(backoff_.slow());
-        set_state("error");
+        state_.set("error");
       } else if (failed > 0) {
         block(backoff_.next());
-        set_state("retrying");
+        state_.set("retrying");
       } else {
-        set_state("ok");
+        state_.set("ok");
       }
     }
     if (mispredicted) request_shard_refresh();
@@ -841,7 +842,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         map_listed_at_ + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(settings_.shard_refresh_seconds));
     if (lanes_.empty() || !map->same_open_shards(map_)) apply_map(std::move(*map));
-    if (state_ == "listing_shards" || state_ == "starting" || state_.empty()) set_state("ok");
+    if (state_.get() == "listing_shards" || state_.get() == "starting" || state_.get().empty())
+      state_.set("ok");
     pump();
   }
 
@@ -852,7 +854,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     endpoint_.status.record_error(cls, message + (lanes_.empty() ? "; nothing is sent until the "
                                                                    "stream's shards are known"
                                                                  : ""));
-    if (lanes_.empty()) set_state(cls == ErrorClass::kConfiguration ? "error" : "listing_shards");
+    if (lanes_.empty()) state_.set(cls == ErrorClass::kConfiguration ? "error" : "listing_shards");
     auto delay =
         cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
     next_listing_ = Clock::now() + std::max(delay, milliseconds(200));
@@ -903,7 +905,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   void use_base_credentials() {
     if (!settings_.iam_role.empty()) {
       if (!credentials_ready_) {
-        set_state("assuming_role");
+        state_.set("assuming_role");
         assume_role();
       }
       return;
@@ -994,7 +996,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     endpoint_.counters.errors[size_t(ErrorClass::kConfiguration)].fetch_add(
         1, std::memory_order_relaxed);
     endpoint_.status.record_error(ErrorClass::kConfiguration, message);
-    if (!credentials_ready_) set_state("error");
+    if (!credentials_ready_) state_.set("error");
     auto delay = std::max(control_backoff_.next(), milliseconds(200));
     base_refresh_at_ = SystemClock::now() + delay;
     arm_tick_at(Clock::now() + delay);
@@ -1061,7 +1063,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     ++credential_refreshes_;
     bool first = !credentials_ready_;
     credentials_ready_ = true;
-    if (first && state_ == "assuming_role") set_state("listing_shards");
+    if (first && state_.get() == "assuming_role") state_.set("listing_shards");
     if (next_listing_ != Clock::time_point::max() && lanes_.empty()) list_shards();
     pump();
   }
@@ -1070,7 +1072,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     assuming_ = false;
     endpoint_.counters.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
     endpoint_.status.record_error(cls, message);
-    if (!credentials_ready_) set_state("error");
+    if (!credentials_ready_) state_.set("error");
     auto delay =
         cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
     refresh_credentials_at_ = SystemClock::now() + std::max(delay, milliseconds(200));
@@ -1188,24 +1190,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     endpoint_.status.set_detail(std::move(out));
   }
 
-  Lease spare_lease() {
-    if (spare_.empty()) return Lease{};
-    Lease l = std::move(spare_.back());
-    spare_.pop_back();
-    return l;
-  }
-
-  void recycle(Lease&& lease) {
-    lease.lines.clear();
-    if (spare_.size() < 16) spare_.push_back(std::move(lease));
-  }
-
-  void set_state(const char* state) {
-    if (state_ == state) return;
-    state_ = state;
-    endpoint_.status.set_state(state);
-  }
-
   EndpointRuntime& endpoint_;
   const KinesisSinkSettings& settings_;  // owned by the engine's Config, which outlives sinks
   KinesisSinkOptions options_;
@@ -1227,7 +1211,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   std::atomic<bool> wake_posted_{false};
   bool stopped_ = false;
   bool flushing_ = false;
-  std::string_view state_;
+  SinkState state_{endpoint_.status};
 
   // Credentials.
   AwsCredentials base_;  // static, environment or instance role
@@ -1267,7 +1251,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   uint64_t held_bytes_ = 0;
   uint64_t next_order_ = 0;
   uint64_t expired_since_report_ = 0;
-  std::vector<Lease> spare_;
+  LeasePool leases_{16};
 
   // Calls.
   std::map<uint64_t, Call> calls_;

@@ -39,6 +39,7 @@
 // All handlers hold a shared_ptr to the core and a connection generation number, so a handler
 // of a connection that has since been replaced, or of a stopped sink, does nothing.
 #include "sinks/syslog/sink.h"
+#include "queue/lease_pool.h"
 
 #include <algorithm>
 #include <atomic>
@@ -118,7 +119,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     // Unacknowledged lines go back to the queue: they are sent after a restart (from disk with a
     // disk queue). Not counted as retried: whether they are sent again is up to the next run.
     release_window(/*count_retried=*/false);
-    set_state("stopped");
+    state_.set("stopped");
   }
 
  private:
@@ -135,7 +136,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
 
   void connect() {
     if (stopped_) return;
-    set_state("connecting");
+    state_.set("connecting");
     std::shared_ptr<asio::ssl::context> tls;
     if (settings_.use_tls) {
       auto ctx = make_syslog_tls_context(settings_);
@@ -161,7 +162,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   void on_connected(uint64_t gen) {
     connected_ = true;
     max_peer_window_ = 0;
-    set_state("ok");
+    state_.set("ok");
     if (conn_->is_stream()) {
       conn_->watch([self = shared_from_this(), gen](const SyslogFailure& failure) {
         if (self->stale(gen)) return;
@@ -189,7 +190,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     // will not go away by itself soon: keep trying, but slowly, and say "error" instead of
     // "retrying" so that /status shows that someone has to act.
     bool config = error_class == ErrorClass::kConfiguration;
-    set_state(config ? "error" : "retrying");
+    state_.set(config ? "error" : "retrying");
     retry_timer_.expires_after(config ? backoff_.slow() : backoff_.next());
     retry_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped_) return;
@@ -218,7 +219,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
         endpoint_.counters.retried.fetch_add(f.lease.lines.size(), std::memory_order_relaxed);
       }
       endpoint_.queue->ack(f.lease, keep);
-      recycle(std::move(f.lease));
+      leases_.give(std::move(f.lease));
       window_.pop_back();
     }
     window_bytes_ = 0;
@@ -236,9 +237,9 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   }
 
   bool take(InFlight& f) {
-    f.lease = spare_lease();
+    f.lease = leases_.take();
     if (!endpoint_.queue->take(options_.take_max_lines, options_.take_max_bytes, f.lease)) {
-      recycle(std::move(f.lease));
+      leases_.give(std::move(f.lease));
       return false;
     }
     f.taken_at = Clock::now();
@@ -324,7 +325,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
       endpoint_.queue->ack(f.lease);
       endpoint_.status.record_success();
       backoff_.reset();
-      recycle(std::move(f.lease));
+      leases_.give(std::move(f.lease));
       window_.pop_front();
     }
     // A long queue: give other work on this loop a turn, then continue.
@@ -364,7 +365,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
       count_delivered(f, f.lease.lines.size());
       window_bytes_ -= std::min(window_bytes_, f.lease.lines.byte_size());
       endpoint_.queue->ack(f.lease);
-      recycle(std::move(f.lease));
+      leases_.give(std::move(f.lease));
       window_.pop_front();
       acked_any = true;
     }
@@ -416,25 +417,6 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
 
   // ---- helpers ------------------------------------------------------------------------------
 
-  Lease spare_lease() {
-    if (spare_.empty()) return Lease{};
-    Lease l = std::move(spare_.back());
-    spare_.pop_back();
-    return l;
-  }
-
-  // Keeps emptied leases so their buffers are reused by the next take().
-  void recycle(Lease&& lease) {
-    lease.lines.clear();
-    if (spare_.size() < 8) spare_.push_back(std::move(lease));
-  }
-
-  void set_state(const char* state) {
-    if (state_ == state) return;
-    state_ = state;
-    endpoint_.status.set_state(state);
-  }
-
   [[nodiscard]] std::string peer_name() const {
     return settings_.address + ":" + std::to_string(settings_.port);
   }
@@ -454,7 +436,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   bool writing_ = false;
   bool stopped_ = false;
   std::atomic<bool> wake_posted_{false};
-  std::string_view state_;
+  SinkState state_{endpoint_.status};
 
   std::deque<InFlight> window_;  // oldest first
   size_t window_bytes_ = 0;
@@ -465,7 +447,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   uint64_t progress_sent_ = 0, progress_unacked_ = 0;
   std::shared_ptr<LineBuffer> wbuf_;
   LineBuffer dgram_;
-  std::vector<Lease> spare_;
+  LeasePool leases_{8};
 };
 
 }  // namespace
