@@ -123,13 +123,13 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     double window_bytes = 2.0 * settings.shard_bytes_per_second;
     window_bytes_per_shard_ =
         uint64_t(std::max(window_bytes, 2.0 * double(settings.max_record_bytes)));
-    // An aggregate as large as a shard's whole second of bytes would land in one of Kinesis's
-    // one-second windows with nothing else beside it and overflow it whenever the window already
-    // held a little: keep aggregates to the rate's burst, so they pace like single records.
+    // Kinesis counts a shard's bytes per one-second window. An aggregate that is a large share
+    // of a second's bytes makes sending coarse: ten 100 KB aggregates a second fill a 1 MB/s
+    // window exactly, and any jitter puts an eleventh in it, refused. A fortieth of a second's
+    // bytes (25 KB at 1 MB/s) keeps the steps small; the record limit (1000/s) is far away.
     max_aggregate_bytes_ = std::min<uint64_t>(
         settings.max_record_bytes,
-        std::max<uint64_t>(64 * 1024,
-                           uint64_t(settings.shard_bytes_per_second * ShardRate::kBurstSeconds)));
+        std::max<uint64_t>(8 * 1024, uint64_t(settings.shard_bytes_per_second / 40)));
   }
 
   void start() {
