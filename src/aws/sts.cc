@@ -53,6 +53,13 @@ std::optional<std::chrono::system_clock::time_point> parse_aws_time(std::string_
                   &second) != 6) {
     return std::nullopt;
   }
+  // system_clock counts nanoseconds in 64 bits: it ends in 2262. Credentials expire within
+  // hours, so a year outside this range is malformed, not a time to convert (found by
+  // kinesis_answers_fuzz: the year 5866 overflowed).
+  if (year < 1970 || year > 2200 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 ||
+      hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 60) {
+    return std::nullopt;
+  }
   tm.tm_year = year - 1900;
   tm.tm_mon = month - 1;
   tm.tm_mday = day;

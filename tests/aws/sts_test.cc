@@ -43,6 +43,9 @@ TEST(Sts, ErrorsNameTheCodeAndNeverTheSecret) {
   ASSERT_FALSE(missing.ok());
   EXPECT_EQ(missing.error().message().find("TOPSECRET"), std::string::npos);
   EXPECT_FALSE(parse_assume_role_response("garbage").ok());
+  EXPECT_FALSE(parse_aws_time("5866-11-21T15:04:05Z").has_value());  // past system_clock's end
+  EXPECT_FALSE(parse_aws_time("2026-13-21T15:04:05Z").has_value());
+  EXPECT_TRUE(parse_aws_time("2026-11-21T15:04:05.123Z").has_value());
 }
 
 TEST(Sts, RefreshesWellBeforeExpiry) {
