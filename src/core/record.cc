@@ -113,8 +113,16 @@ Value time_parts(Derived kind, int64_t usec, Derived base) {
 void Record::clear() {
   start_cache_ = StartCache::kUnknown;
   fields_.clear();
-  std::fill(index_.begin(), index_.end(), 0);
   storage_used_ = 0;
+  replaced_ = false;
+  settled_ = false;
+  // Follow the shape when there is one and the index is still the shape's; otherwise start
+  // from an empty index.
+  matching_ = !shape_.hashes.empty() && index_is_shape_;
+  if (!matching_) {
+    std::fill(index_.begin(), index_.end(), 0);
+    index_is_shape_ = false;
+  }
 }
 
 void Record::reserve_storage(size_t n) {
@@ -133,7 +141,7 @@ std::string_view Record::store(std::string_view s) {
   return {p, s.size()};
 }
 
-void Record::rebuild_index(size_t slots) {
+void Record::rebuild_index(size_t slots) const {
   index_.assign(slots, 0);
   size_t mask = slots - 1;
   for (size_t i = 0; i < fields_.size(); ++i) {
@@ -143,8 +151,29 @@ void Record::rebuild_index(size_t slots) {
   }
 }
 
+// The record leaves the shape: the index holds the shape's keys, some of which this record may
+// not have, so it is rebuilt from the fields added so far.
+void Record::stop_matching() const {
+  matching_ = false;
+  index_is_shape_ = false;
+  rebuild_index(index_.empty() ? 64 : index_.size());
+}
+
 void Record::add(std::string_view key, Value value) {
   start_cache_ = StartCache::kUnknown;
+  settled_ = false;
+  if (matching_) {
+    std::string_view expected;
+    if (fields_.size() < shape_.hashes.size()) {
+      uint32_t begin = fields_.empty() ? 0 : shape_.ends[fields_.size() - 1];
+      expected = {shape_.keys.data() + begin, shape_.ends[fields_.size()] - begin};
+    }
+    if (expected.data() != nullptr && key == expected) {
+      fields_.push_back(Field{key, value, shape_.hashes[fields_.size()]});
+      return;
+    }
+    stop_matching();
+  }
   uint64_t h = fold_hash(key);
   if (index_.empty()) index_.assign(64, 0);
   if ((fields_.size() + 1) * 2 > index_.size()) rebuild_index(index_.size() * 2);
@@ -154,12 +183,55 @@ void Record::add(std::string_view key, Value value) {
     Field& f = fields_[index_[s] - 1];
     if (f.hash == h && equal_folded(f.key, key)) {
       f.value = value;
+      replaced_ = true;
       return;
     }
   }
   // The probe stopped at the empty slot the new field takes.
   fields_.push_back(Field{key, value, h});
   index_[s] = uint32_t(fields_.size());
+}
+
+void Record::settle() const {
+  settled_ = true;
+  if (matching_ && fields_.size() == shape_.hashes.size()) {
+    shaped_ = true;  // the same keys in the same order: index and bindings hold as they are
+    return;
+  }
+  if (matching_) {
+    // A prefix of the shape: the index still lists the keys this record lacks.
+    stop_matching();
+  }
+  shaped_ = false;
+  if (replaced_ || fields_.empty() || fields_.size() >= kUnbound) {
+    // No shape to learn: with a repeated key, positions do not follow the arrival order.
+    // (shape_gen_ is kept: numbers are never reused, or bindings of an older shape with the
+    // same number would answer for the next one.)
+    shape_.hashes.clear();
+    return;
+  }
+  // This record's keys become the shape. The index was built from exactly these fields.
+  shape_.keys.clear();
+  shape_.ends.clear();
+  shape_.hashes.clear();
+  shape_.raw_comparable = true;
+  for (const Field& f : fields_) {
+    shape_.keys.append(f.key);
+    shape_.ends.push_back(uint32_t(shape_.keys.size()));
+    shape_.hashes.push_back(f.hash);
+    for (char c : f.key) {
+      if (c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) {
+        shape_.raw_comparable = false;
+      }
+    }
+  }
+  if (++shape_gen_ == 0) {
+    // After 2^32 shapes an old binding could carry the new number: forget them all.
+    std::fill(bindings_.begin(), bindings_.end(), 0);
+    shape_gen_ = 1;
+  }
+  index_is_shape_ = true;
+  shaped_ = true;
 }
 
 size_t Record::probe(std::string_view name, uint64_t hash) const {
@@ -173,15 +245,18 @@ size_t Record::probe(std::string_view name, uint64_t hash) const {
 }
 
 const Value* Record::find(std::string_view name, uint64_t hash) const {
+  if (!settled_) settle();
   size_t at = probe(name, hash);
   return at == kAbsent ? nullptr : &fields_[at].value;
 }
 
-const Value* Record::find_and_hint(const VariableRef& ref) const {
+const Value* Record::find_and_bind(const VariableRef& ref) const {
   size_t at = probe(ref.name, ref.hash);
-  if (at == kAbsent) return nullptr;
-  ref.hint.store(uint32_t(at), std::memory_order_relaxed);
-  return &fields_[at].value;
+  if (shaped_ && ref.slot != VariableRef::kNoSlot) {
+    if (ref.slot >= bindings_.size()) bindings_.resize(size_t(ref.slot) + 1, 0);
+    bindings_[ref.slot] = (uint64_t(shape_gen_) << 32) | (at == kAbsent ? kUnbound : uint32_t(at));
+  }
+  return at == kAbsent ? nullptr : &fields_[at].value;
 }
 
 bool Record::start_usec(int64_t& out) const {

@@ -2,6 +2,9 @@
 
 #include <array>
 #include <cstring>
+#include <mutex>
+#include <string>
+#include <unordered_map>
 #include <utility>
 
 namespace sluice {
@@ -103,10 +106,34 @@ bool equal_folded_slow(std::string_view a, std::string_view b) {
   return true;
 }
 
+namespace {
+
+// The slot of a name: names are interned case-folded, so the process holds one slot per
+// distinct name its formats and conditions use. Called only when a format or condition
+// compiles. Past a million names (a configuration generator gone wild), new names get no slot
+// and are simply looked up by hash every time.
+uint32_t slot_of(std::string_view name) {
+  static std::mutex mutex;
+  static std::unordered_map<std::string, uint32_t> slots;
+  constexpr size_t kMaxSlots = 1 << 20;
+  std::string folded(name);
+  for (char& c : folded) c = char(fold(static_cast<unsigned char>(c)));
+  std::lock_guard lock(mutex);
+  auto it = slots.find(folded);
+  if (it != slots.end()) return it->second;
+  if (slots.size() >= kMaxSlots) return VariableRef::kNoSlot;
+  uint32_t slot = uint32_t(slots.size());
+  slots.emplace(std::move(folded), slot);
+  return slot;
+}
+
+}  // namespace
+
 VariableRef VariableRef::make(std::string_view name) {
   VariableRef ref;
   ref.name = std::string(name);
   ref.hash = fold_hash(name);
+  ref.slot = slot_of(name);
   for (const auto& [key, derived] : kDerived) {
     if (equal_folded(key, name)) ref.derived = derived;
   }

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <atomic>
 #include <cstdint>
 #include <cstring>
 #include <string>
@@ -81,31 +80,19 @@ enum class Derived : uint8_t {
   return same(n - 8);  // the last eight bytes, overlapping when n is not a multiple of 8
 }
 
-// A variable name resolved at compile time: its folded hash and, for derivable names, how to
-// compute it. Resolving once keeps the per-record lookup to a hash probe.
+// A variable name resolved at compile time: its folded hash, its slot and, for derivable names,
+// how to compute it. Resolving once keeps the per-record lookup to a hash probe, or to one array
+// read once a record's shape has bound the slot (see Record).
 struct VariableRef {
+  static constexpr uint32_t kNoSlot = UINT32_MAX;
+
   std::string name;
   uint64_t hash = 0;
+  // One number per case-folded name in the process, the same for every VariableRef of that
+  // name: records remember per slot where their shape holds the name. A constant after make(),
+  // so a compiled format stays free of shared mutable state.
+  uint32_t slot = kNoSlot;
   Derived derived = Derived::kNone;
-  // Where the name was found in the last record looked at. The records of one stream carry
-  // their keys in the same order, so checking that position first settles most lookups with one
-  // compare. Only a hint, shared by every thread that renders the format: relaxed atomics are
-  // enough, since a stale or foreign value just costs a full lookup.
-  mutable std::atomic<uint32_t> hint{UINT32_MAX};
-
-  VariableRef() = default;
-  VariableRef(const VariableRef& o)
-      : name(o.name),
-        hash(o.hash),
-        derived(o.derived),
-        hint(o.hint.load(std::memory_order_relaxed)) {}
-  VariableRef& operator=(const VariableRef& o) {
-    name = o.name;
-    hash = o.hash;
-    derived = o.derived;
-    hint.store(o.hint.load(std::memory_order_relaxed), std::memory_order_relaxed);
-    return *this;
-  }
 
   [[nodiscard]] static VariableRef make(std::string_view name);
 };

@@ -417,6 +417,43 @@ bool compare(CompareOp op, const Value& a, const Value& b, EvalContext& ctx) {
 
 }  // namespace
 
+namespace {
+const Value kNotSet;
+}  // namespace
+
+const Value* Expression::leaf(const Node& n, const Record& record) const {
+  if (n.kind == NodeKind::kLiteral) return &n.literal;
+  if (n.kind == NodeKind::kVariable && n.variable.derived == Derived::kNone) {
+    const Value* v = record.find(n.variable);
+    return v != nullptr ? v : &kNotSet;
+  }
+  return nullptr;
+}
+
+bool Expression::truth(uint32_t index, const Record& record, EvalContext& ctx) const {
+  const Node& n = nodes_[index];
+  switch (n.kind) {
+    case NodeKind::kNot:
+      return !truth(n.kids[0], record, ctx);
+    case NodeKind::kAnd:
+      return truth(n.kids[0], record, ctx) && truth(n.kids[1], record, ctx);
+    case NodeKind::kOr:
+      return truth(n.kids[0], record, ctx) || truth(n.kids[1], record, ctx);
+    case NodeKind::kCompare: {
+      // Compare the operands where they live when they are literals or fields.
+      Value left_value, right_value;
+      const Value* left = leaf(nodes_[n.kids[0]], record);
+      if (left == nullptr) left = &(left_value = eval(n.kids[0], record, ctx));
+      const Value* right = leaf(nodes_[n.kids[1]], record);
+      if (right == nullptr) right = &(right_value = eval(n.kids[1], record, ctx));
+      return compare(n.compare, *left, *right, ctx);
+    }
+    default:
+      if (const Value* v = leaf(n, record)) return truthy(*v);
+      return truthy(eval(index, record, ctx));
+  }
+}
+
 Value Expression::eval(uint32_t index, const Record& record, EvalContext& ctx) const {
   const Node& n = nodes_[index];
   switch (n.kind) {
@@ -435,19 +472,13 @@ Value Expression::eval(uint32_t index, const Record& record, EvalContext& ctx) c
       return Value::string(ctx.arena.copy(std::string_view(b.data(), b.size())));
     }
     case NodeKind::kIf:
-      return truthy(eval(n.kids[0], record, ctx)) ? eval(n.kids[1], record, ctx)
-                                                  : eval(n.kids[2], record, ctx);
+      return truth(n.kids[0], record, ctx) ? eval(n.kids[1], record, ctx)
+                                           : eval(n.kids[2], record, ctx);
     case NodeKind::kNot:
-      return Value::bool_value(!truthy(eval(n.kids[0], record, ctx)));
     case NodeKind::kAnd:
-      return Value::bool_value(truthy(eval(n.kids[0], record, ctx)) &&
-                               truthy(eval(n.kids[1], record, ctx)));
     case NodeKind::kOr:
-      return Value::bool_value(truthy(eval(n.kids[0], record, ctx)) ||
-                               truthy(eval(n.kids[1], record, ctx)));
     case NodeKind::kCompare:
-      return Value::bool_value(
-          compare(n.compare, eval(n.kids[0], record, ctx), eval(n.kids[1], record, ctx), ctx));
+      return Value::bool_value(truth(index, record, ctx));
     case NodeKind::kMatch: {
       // Not set matches as "", the way a function argument reads it.
       std::string_view subject = string_of(eval(n.kids[0], record, ctx), ctx);
@@ -482,18 +513,25 @@ void Expression::render_node(uint32_t index, const Record& record, EvalContext& 
       append_value_fast(out, n.literal);  // "true", "null", "%22": no evaluation needed
       return;
     case NodeKind::kVariable:
-      append_value_fast(out, record.get(n.variable, ctx.now_usec));
+      if (const Value* v = leaf(n, record)) {
+        append_value_fast(out, *v);
+      } else {
+        append_value_fast(out, record.get(n.variable, ctx.now_usec));
+      }
       return;
     case NodeKind::kConcat:
       // A concatenation of values is the concatenation of their string forms.
       for (uint32_t kid : n.kids) render_node(kid, record, ctx, out);
       return;
     case NodeKind::kIf:
-      render_node(truthy(eval(n.kids[0], record, ctx)) ? n.kids[1] : n.kids[2], record, ctx, out);
+      render_node(truth(n.kids[0], record, ctx) ? n.kids[1] : n.kids[2], record, ctx, out);
       return;
     case NodeKind::kCall:
       if (n.function == FunctionId::kJsonEscape) {
-        std::string_view s = string_of(eval(n.kids[0], record, ctx), ctx);
+        const Value* arg = leaf(nodes_[n.kids[0]], record);
+        std::string_view s = arg != nullptr && arg->kind == ValueKind::kString
+                                 ? arg->str
+                                 : string_of(eval(n.kids[0], record, ctx), ctx);
         size_t mark = out.size();
         if (!append_json_escaped(out, s)) {
           out.resize(mark);
@@ -502,12 +540,14 @@ void Expression::render_node(uint32_t index, const Record& record, EvalContext& 
         return;
       }
       if (n.function == FunctionId::kStrftime) {
-        Value format = eval(n.kids[0], record, ctx);
+        const Value* format = leaf(nodes_[n.kids[0]], record);
+        Value format_value;
+        if (format == nullptr) format = &(format_value = eval(n.kids[0], record, ctx));
         int64_t usec;
         if (!time_argument(eval(n.kids[1], record, ctx), usec)) {
           append_value(out, Value::not_set());
         } else {
-          append_strftime(out, string_of(format, ctx), usec);
+          append_strftime(out, string_of(*format, ctx), usec);
         }
         return;
       }
@@ -519,7 +559,7 @@ void Expression::render_node(uint32_t index, const Record& record, EvalContext& 
 }
 
 bool Expression::test(const Record& record, EvalContext& ctx) const {
-  return truthy(eval(root_, record, ctx));
+  return truth(root_, record, ctx);
 }
 
 }  // namespace sluice

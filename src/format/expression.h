@@ -49,6 +49,11 @@ class Expression {
   Expression() = default;
 
   Value eval(uint32_t index, const Record& record, EvalContext& ctx) const;
+  // truthy(eval(index)), without building the intermediate booleans and values.
+  bool truth(uint32_t index, const Record& record, EvalContext& ctx) const;
+  // The value of a literal or of a record field the node names, where it already lives; nullptr
+  // for any other node, which the caller evaluates.
+  const Value* leaf(const Node& n, const Record& record) const;
   void render_node(uint32_t index, const Record& record, EvalContext& ctx, LineBuffer& out) const;
 
   std::string source_;

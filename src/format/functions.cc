@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -120,7 +121,79 @@ size_t json_plain_run(const char* p, size_t n) {
 
 }  // namespace
 
+namespace {
+
+#if defined(__SSE2__)
+// A 16-bit mask with a bit set for each of v's bytes that json.escape copies unchanged.
+inline unsigned json_plain_mask(__m128i v) {
+  __m128i plain = _mm_cmpgt_epi8(v, _mm_set1_epi8(0x1F));  // signed: also rules out >= 0x80
+  __m128i special = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x7F)), _mm_cmpeq_epi8(v, _mm_set1_epi8('"'))),
+      _mm_cmpeq_epi8(v, _mm_set1_epi8('\\')));
+  return unsigned(_mm_movemask_epi8(_mm_andnot_si128(special, plain)));
+}
+
+inline uint64_t load_u64(const char* p) {
+  uint64_t w;
+  std::memcpy(&w, p, 8);
+  return w;
+}
+inline uint32_t load_u32(const char* p) {
+  uint32_t w;
+  std::memcpy(&w, p, 4);
+  return w;
+}
+
+// Appends s when every byte of it is plain, writing 16-byte blocks straight into the line, and
+// returns true; returns false, having appended nothing, otherwise. Almost every value of a real
+// log line is plain ASCII, and the general loop below cost ~120 instructions per value (a
+// library memcpy per run, and the last 1-15 bytes one at a time); this is about 20. Short
+// values are read as two overlapping words, so no byte outside s is ever read.
+inline bool append_json_plain(LineBuffer& b, const char* p, size_t n) {
+  size_t size = b.size();
+  // Room for the whole value plus one block of slack: blocks are stored whole.
+  if (n + 16 > b.capacity() - size) b.reserve(size + n + 16);
+  char* d = b.data() + size;
+  if (n >= 16) {
+    size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + i));
+      if (json_plain_mask(v) != 0xFFFF) return false;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + i), v);
+    }
+    if (i < n) {  // the last block, overlapping the one before
+      __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + n - 16));
+      if (json_plain_mask(v) != 0xFFFF) return false;
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d + n - 16), v);
+    }
+  } else if (n >= 8) {
+    uint64_t lo = load_u64(p), hi = load_u64(p + n - 8);
+    if (json_plain_mask(_mm_set_epi64x(int64_t(hi), int64_t(lo))) != 0xFFFF) return false;
+    std::memcpy(d, &lo, 8);
+    std::memcpy(d + n - 8, &hi, 8);
+  } else if (n >= 4) {
+    uint32_t lo = load_u32(p), hi = load_u32(p + n - 4);
+    uint64_t w = (uint64_t(hi) << 32) | lo;
+    if (json_plain_mask(_mm_set1_epi64x(int64_t(w))) != 0xFFFF) return false;
+    std::memcpy(d, &lo, 4);
+    std::memcpy(d + n - 4, &hi, 4);
+  } else {
+    for (size_t i = 0; i < n; ++i) {
+      if (!kJsonPlain[static_cast<unsigned char>(p[i])]) return false;
+      d[i] = p[i];
+    }
+  }
+  b.resize(size + n);
+  return true;
+}
+#endif
+
+}  // namespace
+
 bool append_json_escaped(LineBuffer& b, std::string_view s) {
+#if defined(__SSE2__)
+  if (append_json_plain(b, s.data(), s.size())) return true;
+#endif
   size_t i = 0;
   while (i < s.size()) {
     // Copy the run of plain ASCII at once: most values are nothing but.

@@ -120,7 +120,9 @@ class LogFormatParser {
   // The literal text before a directive rides on the directive's segment: one step of the
   // render loop instead of two.
   void push(Segment seg) {
+    seg.prefix_size = uint32_t(literal_.size());
     seg.prefix = std::move(literal_);
+    seg.prefix.resize((seg.prefix.size() + 15) & ~size_t(15), '\0');
     literal_.clear();
     out_.segments_.push_back(std::move(seg));
   }
@@ -377,20 +379,31 @@ void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) 
   ctx.arena.reset();
   const DirectiveVars& dv = directive_vars();
   for (const Segment& seg : segments_) {
-    if (!seg.prefix.empty()) append_bytes(out, seg.prefix);
+    if (seg.prefix_size != 0) append_padded(out, seg.prefix.data(), seg.prefix_size);
     switch (seg.kind) {
       case Kind::kLiteral:
         break;
       case Kind::kVariable:
-        append_value_fast(out, record.get(seg.variable, ctx.now_usec));
+        if (seg.variable.derived == Derived::kNone) {
+          // The field where it lives: no copy of the value.
+          const Value* v = record.find(seg.variable);
+          append_value_fast(out, v != nullptr ? *v : Value::not_set());
+        } else {
+          append_value_fast(out, record.get(seg.variable, ctx.now_usec));
+        }
         break;
       case Kind::kExpression:
         seg.expression->render(record, ctx, out);
         break;
       case Kind::kJsonEscapedVariable: {
-        Value v = record.get(seg.variable, ctx.now_usec);
+        const Value* v =
+            seg.variable.derived == Derived::kNone ? record.find(seg.variable) : nullptr;
+        Value derived;
+        if (v == nullptr && seg.variable.derived != Derived::kNone) {
+          v = &(derived = record.get(seg.variable, ctx.now_usec));
+        }
         size_t mark = out.size();
-        if (v.kind != ValueKind::kString || !append_json_escaped(out, v.str)) {
+        if (v == nullptr || v->kind != ValueKind::kString || !append_json_escaped(out, v->str)) {
           // Not a string (a number's text needs its own conversion) or not valid UTF-8: the
           // evaluator's general path decides, exactly as for any other expression.
           out.resize(mark);

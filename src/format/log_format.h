@@ -56,7 +56,9 @@ class LogFormat {
     bool end_time = false;      // kTime*: time.end instead of time.start
     bool with_protocol = true;  // kRequestLine
     uint8_t token = 0;          // kTimeToken: 0 sec, 1 msec, 2 usec, 3 msec_frac, 4 usec_frac
-    std::string prefix;         // literal text before the directive
+    std::string prefix;         // literal text before the directive, then zeros up to a
+                                // multiple of 16 bytes (for append_padded)
+    uint32_t prefix_size = 0;   // the text's length
     std::string text;           // kTimeFormat
     VariableRef variable;       // kVariable, kDirective, kBytesClf
     std::optional<Expression> expression;
