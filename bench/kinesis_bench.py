@@ -25,14 +25,14 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "e2e"))
 import kpl_decode  # noqa: E402
-from harness import Sluice, wait_until  # noqa: E402
-from kinesis_peers import Kinesalite, KinesisClient, ThrottleProxy  # noqa: E402
+from harness import Sluice, offer_log_statements, service_toml, wait_until  # noqa: E402
+from kinesis_peers import (Kinesalite, KinesisClient, ThrottleProxy,  # noqa: E402
+                           kinesis_endpoint_toml)
 
 RECORDS_LIMIT = 1000
 BYTES_LIMIT = 1000 * 1000
@@ -56,42 +56,16 @@ def run_mode(mode, args, workdir):
         stream = "bench-" + mode
         client.create_stream(stream, shards)
         client.wait_active(stream)
-        svc = """[[service]]
-id = "svc"
-name = "svc"
-  [[service.logging]]
-  type = "kinesis"
-  name = "kin"
-  placement = "none"
-  topic = "%s"
-  region = "us-east-1"
-  access_key = "AKIDEXAMPLE"
-  secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-  endpoint_url = "%s"
-  aggregation = "%s"
-""" % (stream, proxy.endpoint_url, mode)
+        svc = service_toml("svc", kinesis_endpoint_toml(
+            "kin", stream, proxy.endpoint_url, 'aggregation = "%s"' % mode, "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", placement_none=True))
         sl = Sluice(os.path.abspath(args.sluice), workdir, stream, svc, storage=False)
         try:
             total = offered * args.seconds
             pad = "q" * max(0, args.line_bytes - 9)
-            sent = [0]
-
-            def produce():
-                start = time.time()
-                tick = 0
-                per_tick = offered // 10
-                while sent[0] < total:
-                    delay = start + tick * 0.1 - time.time()
-                    if delay > 0:
-                        time.sleep(delay)
-                    n = min(per_tick, total - sent[0])
-                    sl.send("svc", "kin", ["%08d %s" % (sent[0] + i, pad) for i in range(n)])
-                    sent[0] += n
-                    tick += 1
-
-            producer = threading.Thread(target=produce)
             t0 = time.time()
-            producer.start()
+            producer = offer_log_statements(sl, "svc", "kin", offered, total,
+                                            lambda i: "%08d %s" % (i, pad))
             time.sleep(args.warmup)
             st0, cpu0, w0 = sl.endpoint_status("kin"), cpu_seconds(sl.proc.pid), time.time()
             hist_from = int(time.time())

@@ -1,9 +1,11 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
 
 #include "route/endpoint_state.h"
 
@@ -47,6 +49,22 @@ class SharedCoreSink final : public Sink {
  private:
   std::shared_ptr<Core> core_;
 };
+
+// Has `core` pump on `executor` (its strand) when lines arrive in `queue`. Producers on several
+// threads may signal every batch; `posted` (a member of the core) coalesces them into one
+// pending pump. The callback holds a weak pointer: it never keeps a stopped core alive.
+template <typename Core, typename Executor>
+void pump_when_lines_arrive(EndpointQueue& queue, std::weak_ptr<Core> core, Executor executor,
+                            std::atomic<bool> Core::*posted, void (Core::*pump)()) {
+  queue.set_data_callback([core = std::move(core), executor, posted, pump] {
+    auto self = core.lock();
+    if (!self || ((*self).*posted).exchange(true)) return;
+    boost::asio::post(executor, [self, posted, pump] {
+      (*self).*posted = false;
+      ((*self).*pump)();
+    });
+  });
+}
 
 // The factory every such sink has: the endpoint's settings as the sink's own type, or nullptr
 // when the engine hands it an endpoint of another type.

@@ -154,3 +154,32 @@ class Sluice:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def service_toml(sid, endpoints):
+    """A [[service]] table with the given [[service.logging]] tables."""
+    return '[[service]]\nid = "%s"\nname = "%s"\n%s\n' % (sid, sid, endpoints)
+
+
+def offer_log_statements(sluice, service, endpoint, per_second, total, line):
+    """Sends `total` log statements to `endpoint`, `per_second` of them a second in batches every
+    100 ms, in a thread; line(i) is the i-th message. Returns the thread, started."""
+    import threading
+    sent = [0]
+
+    def produce():
+        start = time.time()
+        tick = 0
+        per_tick = max(1, per_second // 10)
+        while sent[0] < total:
+            delay = start + tick * 0.1 - time.time()
+            if delay > 0:
+                time.sleep(delay)
+            n = min(per_tick, total - sent[0])
+            sluice.send(service, endpoint, [line(sent[0] + i) for i in range(n)])
+            sent[0] += n
+            tick += 1
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    return thread

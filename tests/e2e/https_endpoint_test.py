@@ -32,7 +32,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Sluice, free_port, wait_until  # noqa: E402
+from harness import Sluice, free_port, service_toml as service, wait_until  # noqa: E402
 from https_receiver import Receiver  # noqa: E402
 
 
@@ -63,10 +63,6 @@ def endpoint(name, url, extra="", service_fields=""):
   format = "%%h"
 %s
 """ % (name, url, extra)
-
-
-def service(sid, endpoints):
-    return '[[service]]\nid = "%s"\nname = "%s"\n%s\n' % (sid, sid, endpoints)
 
 
 # ---- checks -------------------------------------------------------------------------------

@@ -50,9 +50,9 @@ import time
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 import kpl_decode  # noqa: E402
-from harness import Sluice, wait_until  # noqa: E402
+from harness import Sluice, service_toml as service, wait_until  # noqa: E402
 from kinesis_peers import (Kinesalite, KinesisClient, KinesisLocal, ThrottleProxy,  # noqa: E402
-                           is_open)
+                           is_open, kinesis_endpoint_toml)
 from sts_server import StsServer  # noqa: E402
 
 ACCESS_KEY = "AKIDSLUICETEST000001"
@@ -77,22 +77,8 @@ class Checker:
 
 
 def kinesis_endpoint(name, topic, url, extra=""):
-    return """
-  [[service.logging]]
-  type = "kinesis"
-  name = "%s"
-  topic = "%s"
-  region = "%s"
-  access_key = "%s"
-  secret_key = "%s"
-  endpoint_url = "%s"
-  format = "%%{req.url}V"
-%s
-""" % (name, topic, REGION, ACCESS_KEY, SECRET_KEY, url, extra)
-
-
-def service(sid, endpoints):
-    return '[[service]]\nid = "%s"\nname = "%s"\n%s\n' % (sid, sid, endpoints)
+    return kinesis_endpoint_toml(name, topic, url, extra, ACCESS_KEY, SECRET_KEY, REGION,
+                                 fmt="%{req.url}V")
 
 
 def records(start, count, rng, host=None):
@@ -352,20 +338,11 @@ def test_assume_role(c, binary, workdir):
         client = KinesisClient(k.endpoint_url)
         client.create_stream("role", 2)
         client.wait_active("role")
-        ep = """
-  [[service.logging]]
-  type = "kinesis"
-  name = "kin"
-  topic = "role"
-  region = "%s"
-  iam_role = "arn:aws:iam::123456789012:role/sluice-writer"
-  external_id = "ext-123"
-  access_key = "%s"
-  secret_key = "%s"
-  endpoint_url = "%s"
-  sts_endpoint_url = "%s"
-  format = "%%{req.url}V"
-""" % (REGION, ACCESS_KEY, SECRET_KEY, proxy.endpoint_url, sts.endpoint_url)
+        ep = kinesis_endpoint_toml(
+            "kin", "role", proxy.endpoint_url,
+            'iam_role = "arn:aws:iam::123456789012:role/sluice-writer"\n'
+            'external_id = "ext-123"\nsts_endpoint_url = "%s"' % sts.endpoint_url,
+            ACCESS_KEY, SECRET_KEY, REGION, fmt="%{req.url}V")
         sl = Sluice(binary, workdir, "role", service("svc", ep), storage=False)
         try:
             rng = random.Random(5)
@@ -590,15 +567,8 @@ def test_instance_role(c, binary, workdir):
             client = KinesisClient(k.endpoint_url)
             client.create_stream("imds", 1)
             client.wait_active("imds")
-            ep = """
-  [[service.logging]]
-  type = "kinesis"
-  name = "kin"
-  topic = "imds"
-  region = "%s"
-  endpoint_url = "%s"
-  format = "%%{req.url}V"
-""" % (REGION, proxy.endpoint_url)
+            ep = kinesis_endpoint_toml("kin", "imds", proxy.endpoint_url, region=REGION,
+                                       fmt="%{req.url}V")
             env = {k_: v for k_, v in os.environ.items() if not k_.startswith("AWS_")}
             env["AWS_EC2_METADATA_SERVICE_ENDPOINT"] = imds.url
             sl = Sluice(binary, workdir, "imds", service("svc", ep), storage=False, env=env)

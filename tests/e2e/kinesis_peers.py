@@ -555,3 +555,19 @@ class KinesisClient:
         shard of the stream, closed parents included, each read from TRIM_HORIZON."""
         return {s["ShardId"]: self.read_shard(name, s["ShardId"])
                 for s in self.list_shards(name)}
+
+
+def kinesis_endpoint_toml(name, topic, endpoint_url, extra="", access_key=None, secret_key=None,
+                          region="us-east-1", fmt=None, placement_none=False):
+    """A sluice [[service.logging]] table of type kinesis; without access_key the endpoint takes
+    its credentials from elsewhere (iam_role in `extra`, the environment, instance metadata)."""
+    lines = ['  [[service.logging]]', '  type = "kinesis"', '  name = "%s"' % name,
+             '  topic = "%s"' % topic, '  region = "%s"' % region,
+             '  endpoint_url = "%s"' % endpoint_url]
+    if access_key is not None:
+        lines += ['  access_key = "%s"' % access_key, '  secret_key = "%s"' % secret_key]
+    if fmt is not None:
+        lines.append('  format = "%s"' % fmt)
+    if placement_none:
+        lines.append('  placement = "none"')
+    return "\n" + "\n".join(lines) + "\n" + extra + "\n"

@@ -30,13 +30,13 @@ import os
 import shutil
 import sys
 import tempfile
-import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from harness import Sluice, wait_until  # noqa: E402
-from kinesis_peers import Kinesalite, KinesisClient, ThrottleProxy  # noqa: E402
+from harness import Sluice, offer_log_statements, service_toml, wait_until  # noqa: E402
+from kinesis_peers import (Kinesalite, KinesisClient, ThrottleProxy,  # noqa: E402
+                           kinesis_endpoint_toml)
 
 SHARDS = 2
 LIMIT = 500  # records per second per shard
@@ -70,44 +70,19 @@ def main():
         client = KinesisClient(k.endpoint_url)
         client.create_stream("hot", SHARDS)
         client.wait_active("hot")
-        svc = """[[service]]
-id = "svc"
-name = "svc"
-  [[service.logging]]
-  type = "kinesis"
-  name = "kin"
-  placement = "none"
-  topic = "hot"
-  region = "us-east-1"
-  access_key = "AKIDEXAMPLE"
-  secret_key = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
-  endpoint_url = "%s"
-  shard_records_per_second = %d
-""" % (proxy.endpoint_url, args.sluice_limit)
+        svc = service_toml("svc", kinesis_endpoint_toml(
+            "kin", "hot", proxy.endpoint_url,
+            "shard_records_per_second = %d" % args.sluice_limit, "AKIDEXAMPLE",
+            "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY", placement_none=True))
         sl = Sluice(os.path.abspath(args.sluice), workdir, "hot", svc, storage=False)
 
         # Offered load: `offered` lines a second, sent every 100 ms, for `seconds`.
         total = offered * seconds
         pad = "p" * (LINE_BYTES - 20)
-        sent = [0]
-
-        def produce():
-            start = time.time()
-            tick = 0
-            while sent[0] < total:
-                due = start + tick * 0.1
-                delay = due - time.time()
-                if delay > 0:
-                    time.sleep(delay)
-                n = min(offered // 10, total - sent[0])
-                sl.send("svc", "kin", ["%08d %s" % (sent[0] + i, pad) for i in range(n)])
-                sent[0] += n
-                tick += 1
-
         proxy.reset_stats()
         t0 = time.time()
-        producer = threading.Thread(target=produce)
-        producer.start()
+        producer = offer_log_statements(sl, "svc", "kin", offered, total,
+                                        lambda i: "%08d %s" % (i, pad))
         producer.join()
         elapsed = time.time() - t0
         check("the producer kept up with the offered load", elapsed < seconds * 1.1,

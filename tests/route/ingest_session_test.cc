@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "config/config_loader.h"
+#include "queue/line_key.h"
 #include "route/ingest_session.h"
 
 namespace sluice {
@@ -165,6 +166,43 @@ id = "s"
   EXPECT_TRUE(s.flush());
   EXPECT_EQ(endpoint("s", "out").counters.received.load(), 65u);
   EXPECT_EQ(endpoint("s", "out").counters.dropped[size_t(DropReason::kQueueFull)].load(), 35u);
+}
+
+}  // namespace
+}  // namespace sluice
+
+namespace sluice {
+namespace {
+
+TEST_F(IngestSessionTest, KeyedEndpointQueuesTheKeyBeforeTheLine) {
+  load(R"toml(
+[[service]]
+id = "svc1"
+  [[service.logging]]
+  type = "kinesis"
+  name = "k"
+  topic = "logs"
+  region = "us-east-1"
+  access_key = "AKID"
+  secret_key = "SECRET"
+  partition_key = "%{req.http.host}V"
+  format = '%{req.url}V'
+)toml");
+  IngestSession s(*router_, "svc1", PayloadKind::kAuto);
+  std::string long_host(300, 'h');
+  ASSERT_TRUE(s.submit(R"({"req.http.host":"a.example","req.url":"/x"})").ok());
+  ASSERT_TRUE(s.submit(R"({"req.http.host":"two\nlines","req.url":"/y"})").ok());
+  ASSERT_TRUE(s.submit(R"({"req.http.host":")" + long_host + R"(","req.url":"/z"})").ok());
+  ASSERT_TRUE(s.submit("syslog svc1 k :: a statement").ok());
+  ASSERT_TRUE(s.flush());
+  using namespace std::string_literals;
+  EXPECT_EQ(drain(endpoint("svc1", "k")),
+            (std::vector<std::string>{"a.example\0/x"s, "two\0/y"s,
+                                      std::string(kMaxLineKeyBytes, 'h') + "\0/z"s,
+                                      "(null)\0a statement"s}));
+  // The key's cuts are not the line's.
+  EXPECT_EQ(endpoint("svc1", "k").counters.cut_at_newline.load(), 0u);
+  EXPECT_EQ(endpoint("svc1", "k").counters.truncated.load(), 0u);
 }
 
 }  // namespace

@@ -16,9 +16,9 @@ struct HttpUrl {
   std::string port;    // as written; empty for the scheme's default
   std::string target;  // path and query, "/" when empty
 
-  [[nodiscard]] std::string origin() const {
-    return scheme + "://" + host + (port.empty() ? "" : ":" + port);
-  }
+  // host[:port], as the Host header carries it.
+  [[nodiscard]] std::string authority() const { return host + (port.empty() ? "" : ":" + port); }
+  [[nodiscard]] std::string origin() const { return scheme + "://" + authority(); }
   [[nodiscard]] bool is_https() const { return scheme == "https"; }
 };
 

@@ -12,7 +12,7 @@ HttpsTarget https_target(const HttpsSinkSettings& s) {
   if (u.is_https() && !name.empty() && name != u.host) {
     std::string port = u.port.empty() ? "443" : u.port;
     t.connect_to = "::" + u.host + ":" + port;
-    t.host_header = "Host: " + u.host + (u.port.empty() ? "" : ":" + u.port);
+    t.host_header = "Host: " + u.authority();
     u.host = name;
     t.url = u.origin() + u.target;
   } else {

@@ -28,7 +28,7 @@ bool valid_region(std::string_view region) {
   return true;
 }
 
-void read_url(TableReader& r, std::string_view key, std::string& url, HttpUrl* parsed) {
+void read_url(TableReader& r, std::string_view key, std::string& url, HttpUrl& parsed) {
   auto value = r.string(key);
   if (!value) return;
   auto p = parse_http_url(*value);
@@ -37,7 +37,7 @@ void read_url(TableReader& r, std::string_view key, std::string& url, HttpUrl* p
     return;
   }
   url = *value;
-  if (parsed != nullptr) *parsed = std::move(*p);
+  parsed = std::move(*p);
 }
 
 }  // namespace
@@ -74,14 +74,15 @@ std::shared_ptr<const SinkSettings> parse_kinesis_settings(TableReader& r) {
   // Without a key pair here or in the environment, sluice uses the instance role's credentials
   // (instance metadata) at run time, as the AWS SDKs do; /status says if there are none.
 
-  read_url(r, "endpoint_url", s->endpoint_url, &s->parsed_endpoint);
+  read_url(r, "endpoint_url", s->endpoint_url, s->parsed_endpoint);
   if (s->endpoint_url.empty() && !s->region.empty()) {
     s->endpoint_url = fmt::format("https://kinesis.{}.amazonaws.com", s->region);
     s->parsed_endpoint = parse_http_url(s->endpoint_url).value();
   }
-  read_url(r, "sts_endpoint_url", s->sts_endpoint_url, nullptr);
+  read_url(r, "sts_endpoint_url", s->sts_endpoint_url, s->parsed_sts_endpoint);
   if (s->sts_endpoint_url.empty() && !s->region.empty()) {
     s->sts_endpoint_url = fmt::format("https://sts.{}.amazonaws.com", s->region);
+    s->parsed_sts_endpoint = parse_http_url(s->sts_endpoint_url).value();
   }
 
   if (auto v = r.string("partition_key")) {

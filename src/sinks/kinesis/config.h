@@ -20,7 +20,6 @@ struct KinesisSinkSettings : SinkSettings {
   static constexpr uint64_t kMaxBytesPerRequest = 5ull * 1024 * 1024;
   static constexpr uint64_t kDefaultMaxRecordBytes = 1024 * 1024;
   static constexpr uint64_t kMaxRecordBytesLimit = 10ull * 1024 * 1024;
-  static constexpr size_t kMaxPartitionKeyBytes = 256;
 
   std::string topic;  // the stream name
   std::string region;
@@ -30,7 +29,8 @@ struct KinesisSinkSettings : SinkSettings {
   std::string endpoint_url;  // default https://kinesis.REGION.amazonaws.com
   HttpUrl parsed_endpoint;
   std::string sts_endpoint_url;  // default https://sts.REGION.amazonaws.com
-  std::string partition_key;     // a format; empty: spread evenly over the open shards
+  HttpUrl parsed_sts_endpoint;
+  std::string partition_key;  // a format; empty: spread evenly over the open shards
   KinesisAggregation aggregation = KinesisAggregation::kNone;
   uint64_t max_record_bytes = kDefaultMaxRecordBytes;
 

@@ -39,7 +39,7 @@ size_t length_delimited_size(size_t body) {
 }  // namespace
 
 size_t KplAggregator::added_bytes(std::string_view partition_key, std::string_view data) const {
-  auto it = key_index_.find(std::string(partition_key));
+  auto it = key_index_.find(partition_key);
   uint64_t index = it != key_index_.end() ? it->second : key_index_.size();
   size_t n = length_delimited_size(record_body_size(index, data.size()));
   if (it == key_index_.end()) n += length_delimited_size(partition_key.size());
@@ -59,8 +59,9 @@ bool KplAggregator::fits(std::string_view partition_key, std::string_view data,
 }
 
 void KplAggregator::add(std::string_view partition_key, std::string_view data) {
-  auto [it, inserted] = key_index_.try_emplace(std::string(partition_key), key_index_.size());
-  if (inserted) {
+  auto it = key_index_.find(partition_key);
+  if (it == key_index_.end()) {
+    it = key_index_.emplace(std::string(partition_key), key_index_.size()).first;
     keys_.push_back(kTagPartitionKeyTable);
     put_varint(keys_, partition_key.size());
     keys_.append(partition_key);

@@ -47,7 +47,12 @@ class KplAggregator {
 
   std::string keys_;     // encoded partition_key_table entries
   std::string records_;  // encoded records entries
-  std::unordered_map<std::string, uint64_t> key_index_;
+  // Looked up by string_view, so a key already in the table costs no copy per line.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, uint64_t, KeyHash, std::equal_to<>> key_index_;
   std::string first_key_;
   size_t lines_ = 0;
 };

@@ -6,6 +6,7 @@
 #include <simdjson.h>
 
 #include "aws/sigv4.h"
+#include "aws/sts.h"
 #include "core/json_text.h"
 
 namespace sluice {
@@ -28,11 +29,7 @@ std::string_view member_string(simdjson::dom::object obj, std::string_view key) 
 }  // namespace
 
 KinesisRequestBuilder::KinesisRequestBuilder(const KinesisSinkSettings& settings)
-    : settings_(settings) {
-  const HttpUrl& u = settings.parsed_endpoint;
-  host_ = u.port.empty() ? u.host : u.host + ":" + u.port;
-  path_ = u.target.empty() ? "/" : u.target;
-}
+    : settings_(settings) {}
 
 void KinesisRequestBuilder::begin_put_records(std::string& body) const {
   body.clear();
@@ -74,35 +71,57 @@ std::string KinesisRequestBuilder::list_shards_body(std::string_view next_token)
   return body;
 }
 
-Result<HttpClientRequest> KinesisRequestBuilder::request(
-    std::string_view operation, std::shared_ptr<const std::string> body,
+Result<HttpClientRequest> KinesisRequestBuilder::signed_post(
+    const std::string& url, const HttpUrl& parsed, std::string_view service,
+    std::vector<HttpHeader> headers, std::shared_ptr<const std::string> body,
     const AwsCredentials& credentials, std::chrono::system_clock::time_point now) const {
-  std::vector<HttpHeader> headers = {
-      {"Host", host_},
-      {"Content-Type", "application/x-amz-json-1.1"},
-      {"X-Amz-Target", fmt::format("Kinesis_20131202.{}", operation)},
-  };
+  headers.insert(headers.begin(), HttpHeader{"Host", parsed.authority()});
   Sigv4Config config;
   config.region = settings_.region;
-  config.service = "kinesis";
+  config.service = std::string(service);
   config.time = now;
   Sigv4Request req;
   req.method = "POST";
-  req.path = path_;
+  req.path = parsed.target;
   req.payload = *body;
   auto signature = sigv4_sign_headers(req, headers, config, credentials);
   if (!signature) return signature.error();
   HttpClientRequest out;
   out.method = "POST";
-  out.url = settings_.endpoint_url;
+  out.url = url;
   out.body = std::move(body);
   out.timeout = std::chrono::milliseconds(int64_t(settings_.timeout_seconds * 1000));
-  // PutRecords answers one small object per entry; keep all of it (500 entries ~ 60 KB).
-  out.max_response_body = 1 << 20;
-  out.headers.reserve(headers.size());
+  out.headers.reserve(headers.size() + 1);
   for (const HttpHeader& h : headers) out.headers.push_back(h.name + ": " + h.value);
+  return out;
+}
+
+Result<HttpClientRequest> KinesisRequestBuilder::request(
+    std::string_view operation, std::shared_ptr<const std::string> body,
+    const AwsCredentials& credentials, std::chrono::system_clock::time_point now) const {
+  auto out = signed_post(settings_.endpoint_url, settings_.parsed_endpoint, "kinesis",
+                         {{"Content-Type", "application/x-amz-json-1.1"},
+                          {"X-Amz-Target", fmt::format("Kinesis_20131202.{}", operation)}},
+                         std::move(body), credentials, now);
+  if (!out) return out;
+  // PutRecords answers one small object per entry; keep all of it (500 entries ~ 60 KB).
+  out->max_response_body = 1 << 20;
   // libcurl would add "Expect: 100-continue" to large POSTs: a round trip for nothing here.
-  out.headers.emplace_back("Expect:");
+  out->headers.emplace_back("Expect:");
+  return out;
+}
+
+Result<HttpClientRequest> KinesisRequestBuilder::assume_role_request(
+    std::string_view session_name, const AwsCredentials& base,
+    std::chrono::system_clock::time_point now) const {
+  AssumeRoleParams p;
+  p.role_arn = settings_.iam_role;
+  p.session_name = std::string(session_name);
+  p.external_id = settings_.external_id;
+  auto out = signed_post(settings_.sts_endpoint_url, settings_.parsed_sts_endpoint, "sts",
+                         {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}},
+                         std::make_shared<std::string>(assume_role_body(p)), base, now);
+  if (out) out->max_response_body = 64 * 1024;
   return out;
 }
 

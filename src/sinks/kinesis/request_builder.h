@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "aws/credentials.h"
+#include "aws/sigv4.h"
 #include "core/result.h"
 #include "sinks/http/http_client.h"
 #include "sinks/kinesis/config.h"
@@ -36,10 +37,21 @@ class KinesisRequestBuilder {
                                                   const AwsCredentials& credentials,
                                                   std::chrono::system_clock::time_point now) const;
 
+  // STS AssumeRole of the endpoint's iam_role (with its external_id), signed with the base
+  // credentials, to the endpoint's STS endpoint.
+  [[nodiscard]] Result<HttpClientRequest> assume_role_request(
+      std::string_view session_name, const AwsCredentials& base,
+      std::chrono::system_clock::time_point now) const;
+
  private:
+  // A POST of `body` to `url`, with `headers` (Host first added here) and the SigV4 headers for
+  // `service`.
+  [[nodiscard]] Result<HttpClientRequest> signed_post(
+      const std::string& url, const HttpUrl& parsed, std::string_view service,
+      std::vector<HttpHeader> headers, std::shared_ptr<const std::string> body,
+      const AwsCredentials& credentials, std::chrono::system_clock::time_point now) const;
+
   const KinesisSinkSettings& settings_;
-  std::string host_;  // the Host header: the endpoint's host[:port]
-  std::string path_;
 };
 
 // The answer to PutRecords, entry by entry in request order.

@@ -41,6 +41,7 @@
 #include <cstdlib>
 #include <deque>
 #include <map>
+#include <queue>
 #include <random>
 #include <vector>
 
@@ -51,7 +52,6 @@
 #include <boost/asio/strand.hpp>
 
 #include "aws/instance_metadata.h"
-#include "aws/sigv4.h"
 #include "aws/sts.h"
 #include "core/json_text.h"
 #include "queue/line_key.h"
@@ -149,16 +149,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       base_from_instance_ = true;
       imds_ = imds_endpoint();
     }
-    std::weak_ptr<KinesisSinkCore> weak = shared_from_this();
-    endpoint_.queue->set_data_callback([weak] {
-      auto self = weak.lock();
-      if (!self) return;
-      if (self->wake_posted_.exchange(true)) return;  // coalesce producers' wake-ups
-      asio::post(self->strand_, [self] {
-        self->wake_posted_ = false;
-        self->pump();
-      });
-    });
+    pump_when_lines_arrive(*endpoint_.queue, weak_from_this(), strand_,
+                           &KinesisSinkCore::wake_posted_, &KinesisSinkCore::pump);
     asio::post(strand_, [self = shared_from_this()] {
       if (self->stopped_) return;
       if (self->base_from_instance_) {
@@ -212,6 +204,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     uint64_t taken = 0;  // absolute index of its lease in taken_
     uint32_t line = 0;
     uint32_t bytes = 0;  // data + partition key: what Kinesis counts
+    // Where the line starts in its queue entry: after its key and the separator, or 0 for an
+    // entry without a key. Found once, at take time, rather than by a scan on every use.
+    uint16_t line_offset = 0;
     uint64_t order = 0;  // take order, to deal entries out again after a reshard
     uint32_t lane = kNoLane;
     uint64_t generation = 0;  // of the shard map its lane belongs to
@@ -224,7 +219,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     std::string hash_key;  // the ExplicitHashKey sent: the middle of the shard's range
     ShardRate rate;
     std::deque<uint32_t> pending;
-    uint64_t assigned_bytes = 0;
     bool in_flight = false;  // partition_key mode: one call per shard at a time
     uint64_t delivered_records = 0, delivered_lines = 0, delivered_bytes = 0;
     uint64_t reported_records = 0, reported_lines = 0, reported_bytes = 0;  // at the last tick
@@ -236,7 +230,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     std::vector<uint32_t> record_lanes;
     std::vector<uint32_t> busy_lanes;  // lanes marked in_flight by this call
     uint64_t generation = 0;
-    size_t lines = 0;
     size_t bytes = 0;
   };
 
@@ -250,7 +243,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   // ---- entries and leases -------------------------------------------------------------------
 
   [[nodiscard]] KeyedLine text(const Entry& e) const {
-    return split_line_key(taken_[e.taken - taken_base_].lease.lines.line(e.line));
+    std::string_view entry = taken_[e.taken - taken_base_].lease.lines.line(e.line);
+    if (e.line_offset == 0) return {{}, entry};
+    return {entry.substr(0, e.line_offset - 1u), entry.substr(e.line_offset)};
   }
   [[nodiscard]] std::string_view partition_key(const KeyedLine& k) const {
     if (!keyed_) return even_key_;
@@ -308,7 +303,10 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         e.line = uint32_t(i);
         e.order = next_order_++;
         e.taken_at = now;
-        KeyedLine k = text(e);
+        std::string_view entry = t.lease.lines.line(i);
+        KeyedLine k = split_line_key(entry);
+        // Keys are cut to kMaxLineKeyBytes when queued, so the offset fits.
+        e.line_offset = uint16_t(k.line.data() - entry.data());
         e.bytes = uint32_t(k.line.size() + partition_key(k).size());
         ++held_entries_;
         held_bytes_ += e.bytes;
@@ -346,11 +344,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       auto i = map_.find(partition_key_hash(partition_key(text(e))));
       return uint32_t(i.value_or(0));
     }
-    uint32_t best = 0;
-    for (uint32_t i = 1; i < lanes_.size(); ++i) {
-      if (lanes_[i].assigned_bytes < lanes_[best].assigned_bytes) best = i;
-    }
-    lanes_[best].assigned_bytes += e.bytes;
+    // The lane given the fewest bytes since the map was built (the lowest index on a tie), from
+    // a heap: a stream may have hundreds of shards, and this runs for every line.
+    auto [bytes, best] = least_assigned_.top();
+    least_assigned_.pop();
+    least_assigned_.emplace(bytes + e.bytes, best);
     return best;
   }
 
@@ -516,7 +514,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         lane.rate.take(1, double(record_bytes));
         std::vector<uint32_t> ids(lane.pending.begin(), lane.pending.begin() + long(take));
         lane.pending.erase(lane.pending.begin(), lane.pending.begin() + long(take));
-        add_record(call, li, std::move(ids), record_bytes);
+        add_record(call, li, std::move(ids), record_bytes, /*aggregated=*/kpl_ && !alone);
         used = true;
         if (alone) {
           closed = true;
@@ -533,7 +531,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     builder_.finish_put_records(body_);
   }
 
-  // How many of the lane's first entries one aggregated record holds, and its size.
+  // Packs as many of the lane's first entries as one aggregated record holds into aggregator_;
+  // returns its size. add_record() finishes that aggregate if the lane's rate lets it go.
   size_t plan_aggregate(const Lane& lane, size_t& take) {
     aggregator_.clear();
     take = 0;
@@ -549,14 +548,12 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     return aggregator_.size() + aggregator_.first_partition_key().size();
   }
 
-  void add_record(Call& call, uint32_t lane_index, std::vector<uint32_t> ids, size_t record_bytes) {
+  // Adds one Kinesis record holding `ids`: the aggregate plan_aggregate() just packed for them,
+  // or their one line.
+  void add_record(Call& call, uint32_t lane_index, std::vector<uint32_t> ids, size_t record_bytes,
+                  bool aggregated) {
     const Lane& lane = lanes_[lane_index];
-    if (kpl_ && !entries_[ids.front()].isolate) {
-      aggregator_.clear();
-      for (uint32_t id : ids) {
-        KeyedLine k = text(entries_[id]);
-        aggregator_.add(partition_key(k), k.line);
-      }
+    if (aggregated) {
       std::string outer_key = aggregator_.first_partition_key();
       blob_.clear();
       aggregator_.finish(blob_);
@@ -565,14 +562,15 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       KeyedLine k = text(entries_[ids.front()]);
       builder_.add_record(body_, k.line, partition_key(k), keyed_ ? "" : lane.hash_key);
     }
-    call.lines += ids.size();
     call.bytes += record_bytes;
     call.records.push_back(std::move(ids));
     call.record_lanes.push_back(lane_index);
   }
 
   void send(Call call) {
-    auto body = std::make_shared<std::string>(body_);
+    // The body moves into the request (shared with the client thread while in flight).
+    auto body = std::make_shared<std::string>(std::move(body_));
+    body_ = std::string();
     auto req = builder_.request("PutRecords", body, credentials_, SystemClock::now());
     if (!req) {
       // Signing failed: OpenSSL could not allocate. Put everything back and try later.
@@ -886,6 +884,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       lanes.push_back(std::move(lane));
     }
     lanes_ = std::move(lanes);
+    least_assigned_ = {};
+    for (uint32_t i = 0; i < lanes_.size(); ++i) least_assigned_.emplace(0, i);
     for (uint32_t id : waiting) place(id, /*front=*/false);
     // Not an error: a note in sluice's log, so an operator can line a reshard up with the rates.
     fmt::print(stderr,
@@ -1005,34 +1005,10 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   void assume_role() {
     if (assuming_ || stopped_ || !client_ || !base_ready_) return;
     assuming_ = true;
-    AssumeRoleParams p;
-    p.role_arn = settings_.iam_role;
-    p.session_name = session_name(endpoint_.service_id);
-    p.external_id = settings_.external_id;
-    auto body = std::make_shared<std::string>(assume_role_body(p));
-    auto url = parse_http_url(settings_.sts_endpoint_url);
-    std::vector<HttpHeader> headers = {
-        {"Host", url ? (url->port.empty() ? url->host : url->host + ":" + url->port) : ""},
-        {"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"},
-    };
-    Sigv4Config config;
-    config.region = settings_.region;
-    config.service = "sts";
-    config.time = SystemClock::now();
-    Sigv4Request sreq;
-    sreq.method = "POST";
-    sreq.path = url ? std::string_view(url->target) : "/";
-    sreq.payload = *body;
-    auto sig = sigv4_sign_headers(sreq, headers, config, base_);
-    if (!sig) return assume_failed(sig.error().message(), ErrorClass::kConfiguration);
-    HttpClientRequest req;
-    req.url = settings_.sts_endpoint_url;
-    req.body = body;
-    req.timeout = std::chrono::milliseconds(int64_t(settings_.timeout_seconds * 1000));
-    req.max_response_body = 64 * 1024;
-    for (const HttpHeader& h : headers) req.headers.push_back(h.name + ": " + h.value);
     issued_ = SystemClock::now();
-    client_->send(std::move(req), [weak = weak_from_this()](HttpClientResponse resp) {
+    auto req = builder_.assume_role_request(session_name(endpoint_.service_id), base_, issued_);
+    if (!req) return assume_failed(req.error().message(), ErrorClass::kConfiguration);
+    client_->send(std::move(*req), [weak = weak_from_this()](HttpClientResponse resp) {
       auto self = weak.lock();
       if (!self) return;
       asio::post(self->strand_, [self, resp = std::move(resp)]() mutable {
@@ -1236,6 +1212,10 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   ShardMap map_;
   uint64_t generation_ = 0;
   std::vector<Lane> lanes_;
+  // Bytes dealt to each lane since the map was built, as (bytes, lane): the least on top.
+  std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>,
+                      std::greater<>>
+      least_assigned_;
   bool listing_ = false;
   std::vector<ShardInfo> listed_;  // pages of the listing under way
   Clock::time_point map_listed_at_;

@@ -86,17 +86,8 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   }
 
   void start() {
-    std::weak_ptr<SyslogSinkCore> weak = shared_from_this();
-    endpoint_.queue->set_data_callback([weak] {
-      auto self = weak.lock();
-      if (!self) return;
-      // Coalesce wake-ups: producers on several threads may call this for every batch.
-      if (self->wake_posted_.exchange(true)) return;
-      asio::post(self->strand_, [self] {
-        self->wake_posted_ = false;
-        self->pump();
-      });
-    });
+    pump_when_lines_arrive(*endpoint_.queue, weak_from_this(), strand_,
+                           &SyslogSinkCore::wake_posted_, &SyslogSinkCore::pump);
     asio::post(strand_, [self = shared_from_this()] {
       if (self->stopped_) return;
       self->connect();

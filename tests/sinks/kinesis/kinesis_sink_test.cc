@@ -1,0 +1,167 @@
+// The kinesis sink's handling of a call refused as a whole (ValidationException): its records are
+// sent again one per call, and only the one Kinesis refuses alone goes to the dead letter. No
+// Kinesis peer refuses a record this way for lines sluice can queue, so a small fake answers
+// here, on loopback, with sluice's own HTTP server.
+#include <atomic>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+
+#include "net/http_server.h"
+#include "queue/endpoint_queue.h"
+#include "route/endpoint_state.h"
+#include "sinks/kinesis/config.h"
+#include "sinks/kinesis/sink.h"
+
+namespace sluice {
+namespace {
+
+using namespace std::chrono_literals;
+
+bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return pred();
+}
+
+size_t count(std::string_view text, std::string_view what) {
+  size_t n = 0;
+  for (size_t at = text.find(what); at != std::string_view::npos; at = text.find(what, at + 1)) {
+    ++n;
+  }
+  return n;
+}
+
+// One shard. PutRecords: 400 ValidationException for any call holding the line "BAD" (base64
+// "QkFE"), success for every entry otherwise.
+class FakeKinesis {
+ public:
+  FakeKinesis() {
+    auto s = HttpServer::start(io_, ListenAddress{"127.0.0.1", 0}, 64 << 20,
+                               [this](HttpRequest& r) { return handle(r); });
+    EXPECT_TRUE(s.ok());
+    server_ = std::move(*s);
+    thread_ = std::thread([this] { io_.run(); });
+  }
+  ~FakeKinesis() {
+    server_->stop();
+    work_.reset();
+    io_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()); }
+  std::vector<size_t> call_sizes() {
+    std::lock_guard<std::mutex> l(mu_);
+    return call_sizes_;
+  }
+  size_t written() {
+    std::lock_guard<std::mutex> l(mu_);
+    return written_;
+  }
+
+ private:
+  HttpResponse handle(HttpRequest& r) {
+    std::string target;
+    for (const auto& [name, value] : r.headers) {
+      if (name == "X-Amz-Target" || name == "x-amz-target") target = value;
+    }
+    HttpResponse resp;
+    resp.content_type = "application/x-amz-json-1.1";
+    if (target == "Kinesis_20131202.ListShards") {
+      resp.body =
+          R"({"Shards":[{"ShardId":"shardId-000000000000","HashKeyRange":{"StartingHashKey":"0",)"
+          R"("EndingHashKey":"340282366920938463463374607431768211455"},)"
+          R"("SequenceNumberRange":{"StartingSequenceNumber":"1"}}]})";
+      return resp;
+    }
+    size_t records = count(r.body, "\"Data\"");
+    std::lock_guard<std::mutex> l(mu_);
+    call_sizes_.push_back(records);
+    if (r.body.find("\"Data\":\"QkFE\"") != std::string::npos) {
+      resp.status = 400;
+      resp.body = R"({"__type":"ValidationException","message":"1 validation error detected"})";
+      return resp;
+    }
+    written_ += records;
+    resp.body = R"({"FailedRecordCount":0,"Records":[)";
+    for (size_t i = 0; i < records; ++i) {
+      resp.body += i ? "," : "";
+      resp.body += R"({"SequenceNumber":"1","ShardId":"shardId-000000000000"})";
+    }
+    resp.body += "]}";
+    return resp;
+  }
+
+  boost::asio::io_context io_;
+  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
+      boost::asio::make_work_guard(io_)};
+  std::unique_ptr<HttpServer> server_;
+  std::thread thread_;
+  std::mutex mu_;
+  std::vector<size_t> call_sizes_;
+  size_t written_ = 0;
+};
+
+TEST(KinesisSink, ACallRefusedAsAWholeIsSplitAndOnlyTheBadRecordIsDeadLettered) {
+  FakeKinesis fake;
+  auto settings = std::make_shared<KinesisSinkSettings>();
+  settings->topic = "logs";
+  settings->region = "us-east-1";
+  settings->access_key = "AKIDEXAMPLE";
+  settings->secret_key = "secret";
+  settings->endpoint_url = fake.url();
+  settings->parsed_endpoint = parse_http_url(fake.url()).value();
+  settings->period_seconds = 0;
+  settings->max_backoff_seconds = 0.1;
+  EndpointConfig config;
+  config.type = "kinesis";
+  config.name = "to_kinesis";
+  config.settings = settings;
+  EndpointRuntime endpoint;
+  endpoint.service_id = "svc1";
+  endpoint.config = &config;
+  endpoint.queue = make_memory_queue(64 << 20, WhenFull::kBlock);
+  boost::asio::io_context io;
+  auto work = boost::asio::make_work_guard(io);
+  SinkContext ctx{endpoint, io, "testhost"};
+  KinesisSinkOptions options;
+  options.initial_backoff = 10ms;
+  auto sink = make_kinesis_sink(ctx, options);
+  ASSERT_NE(sink, nullptr);
+
+  LineBatch batch;
+  for (const char* line : {"one", "two", "BAD", "four", "five"}) batch.add(line);
+  ASSERT_EQ(endpoint.queue->push(batch).accepted, 5u);
+  sink->start();
+  std::thread thread([&] { io.run(); });
+
+  bool settled = eventually([&] { return endpoint.queue->depth().lines == 0; });
+  work.reset();
+  io.stop();
+  thread.join();
+  sink->stop();
+  ASSERT_TRUE(settled);
+
+  EXPECT_EQ(fake.written(), 4u);
+  EXPECT_EQ(endpoint.counters.delivered.load(), 4u);
+  EXPECT_EQ(endpoint.counters.dropped[size_t(DropReason::kPermanentError)].load(), 1u);
+  // The first call held all five; after it was refused, every call held one record.
+  std::vector<size_t> sizes = fake.call_sizes();
+  ASSERT_GE(sizes.size(), 6u);
+  EXPECT_EQ(sizes.front(), 5u);
+  for (size_t i = 1; i < sizes.size(); ++i) EXPECT_EQ(sizes[i], 1u) << "call " << i;
+  auto snap = endpoint.status.snapshot();
+  ASSERT_TRUE(snap.last_error.has_value());
+  EXPECT_NE(snap.last_error->message.find("ValidationException"), std::string::npos)
+      << snap.last_error->message;
+}
+
+}  // namespace
+}  // namespace sluice
