@@ -271,9 +271,20 @@ class ThrottleProxy(_Process):
         return _get_json(self.port, self.stats_path)
 
     def reset_stats(self):
+        return self._post(self.stats_path + "/reset", b"")
+
+    def set_limits(self, records_per_sec=None, bytes_per_sec=None):
+        """Changes the per-shard limits in place: connections and calls in flight are kept."""
+        limits = {k: v for k, v in (("records_per_sec", records_per_sec),
+                                    ("bytes_per_sec", bytes_per_sec)) if v is not None}
+        status = self._post(self.stats_path + "/limits", json.dumps(limits).encode())
+        if status != 200:
+            raise RuntimeError("throttle proxy refused the limits %r: HTTP %d" % (limits, status))
+
+    def _post(self, path, body):
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         try:
-            conn.request("POST", self.stats_path + "/reset", body=b"")
+            conn.request("POST", path, body=body)
             resp = conn.getresponse()
             resp.read()
             return resp.status

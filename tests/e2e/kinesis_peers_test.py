@@ -177,12 +177,15 @@ def test_kinesalite_throttling(chk, peer):
 
         # Above the records limit: 400 of each 500 entries on one shard, the rest by
         # partition key (MD5) over all shards, a request every 0.2 s (2000/s on the hot shard,
-        # twice its limit) for 2.5 s.
+        # twice its limit) for 2.5 s. When the machine is too slow for that pace (kinesalite
+        # answering slower than 0.2 s), requests go on back to back for up to 15 s until the
+        # hot shard has been offered more than its limit within one of the proxy's seconds.
         n = 0
         refused_entries = []
         per_shard_offered = {}
         t0 = time.monotonic()
-        while time.monotonic() - t0 < 2.5:
+        while time.monotonic() - t0 < 2.5 or (not refused_entries
+                                               and time.monotonic() - t0 < 15):
             pace(t0, 0.2)
             entries, expected = [], []
             for i in range(500):
@@ -209,8 +212,11 @@ def test_kinesalite_throttling(chk, peer):
         elapsed = time.monotonic() - t0
         print("offered %d entries in %.1fs (%.0f/s); hot shard %d; refused %d"
               % (n, elapsed, n / elapsed, per_shard_offered[hot], len(refused_entries)))
-        chk.ok("records limit: the hot shard was offered more than its limit",
-               per_shard_offered[hot] / elapsed > 1000, per_shard_offered)
+        hot_seconds = [h["second"] for h in proxy.stats()["history"]
+                       if h["shards"].get(hot, {}).get("admitted", 0)
+                       + h["shards"].get(hot, {}).get("throttled", 0) > 1000]
+        chk.ok("records limit: the hot shard was offered more than its limit in some second",
+               len(hot_seconds) > 0, per_shard_offered)
         chk.ok("records limit: some entries refused", len(refused_entries) > 0)
 
         # Above the bytes limit: 50 KB records on shard 2, 30 per request (1.5 MB), a request

@@ -514,6 +514,26 @@ async function handle(req, res, body) {
     resetStats();
     return send(res, 200, { 'content-type': 'application/json' }, '{}');
   }
+  if (path === opts.statsPath + '/limits' && req.method === 'POST') {
+    // Changing the limits in place, rather than restarting with others, keeps every
+    // connection and call in flight: a restart loses answers whose records the backend
+    // already stored, and the producer's retries of those would read back as duplicates.
+    let limits;
+    try {
+      limits = JSON.parse(body.toString('utf8') || '{}');
+    } catch (err) {
+      return send(res, 400, { 'content-type': 'text/plain' }, `limits: not JSON: ${err.message}\n`);
+    }
+    for (const [field, key] of [['records_per_sec', 'recordsPerSec'], ['bytes_per_sec', 'bytesPerSec']]) {
+      if (limits[field] === undefined) continue;
+      if (!(Number(limits[field]) >= 0)) {
+        return send(res, 400, { 'content-type': 'text/plain' }, `limits: ${field} needs a non-negative number\n`);
+      }
+      opts[key] = Number(limits[field]);
+    }
+    stats.limits = { bytes_per_sec: opts.bytesPerSec, records_per_sec: opts.recordsPerSec };
+    return send(res, 200, { 'content-type': 'application/json' }, JSON.stringify(stats.limits));
+  }
   stats.requests.total++;
   const auth = sigv4.parseAuthorization(req.headers.authorization);
   const token = req.headers['x-amz-security-token'];
