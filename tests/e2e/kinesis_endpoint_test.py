@@ -11,7 +11,7 @@ Checks:
   sluice's shard map follows while records flow (a record landing on an unexpected shard
   triggers a listing), and records sent once it has followed go only to open shards, within
   10% of even;
-- kinesis-local, 4 shards, 10,000 records (KINESIS_LOCAL_RECORDS=50000 for the full count):
+- kinesis-local, 4 shards, 50,000 records (KINESIS_LOCAL_RECORDS sets another count):
   UpdateShardCount 4 -> 8 mid-stream, the same checks;
   in both reshard runs the lines sent before the change are within 10% of even over the
   original 4 shards;
@@ -170,8 +170,9 @@ def reshard_run(c, what, peer, stream, shards, count, reshard, workdir, binary, 
     """Sends `count` records, calls reshard(client) once `after_fraction` of them are delivered,
     and checks exactly-once delivery, that sluice's shard map follows the change (by a
     misprediction or its periodic listing), and that records sent once it has followed go only
-    to open shards, evenly. After the change records are offered at `pace` a second, about what
-    the peer takes, so that sending goes on while sluice notices."""
+    to open shards, evenly. From the change until sluice's map follows it, records are offered
+    at `pace` a second, about what the peer takes, so that sending goes on while sluice notices;
+    the rest go at full speed."""
     client = KinesisClient(peer.endpoint_url)
     client.create_stream(stream, shards)
     client.wait_active(stream)
@@ -193,15 +194,14 @@ def reshard_run(c, what, peer, stream, shards, count, reshard, workdir, binary, 
                 wait_until(lambda: client.stream_status(stream) == "ACTIVE", 30, "stream active")
                 state["open_after"] = len(client.open_shards(stream))
                 state["since"] = (time.time(), sent)
-            elif state["open_after"] is not None:
+            elif state["open_after"] is not None and state["followed_at"] is None:
                 t0, n0 = state["since"]
                 delay = t0 + (sent - n0) / pace - time.time()
                 if delay > 0:
                     time.sleep(delay)
-                if state["followed_at"] is None:
-                    detail = sl.endpoint_status("kin")["detail"]
-                    if detail["open_shards"] == state["open_after"]:
-                        state["followed_at"] = sent
+                detail = sl.endpoint_status("kin")["detail"]
+                if detail["open_shards"] == state["open_after"]:
+                    state["followed_at"] = sent
 
         send_in_chunks(sl, "svc", recs, chunk=200, between=between)
         wait_until(lambda: delivered(sl, "kin") >= count, 180, "%s: all delivered" % what)
@@ -243,14 +243,16 @@ def test_split_on_kinesalite(c, binary, workdir):
             wait_until(lambda: client.stream_status("split") == "ACTIVE", 30, "split done")
 
     with Kinesalite() as k:
-        reshard_run(c, "split", k, "split", 4, 30000, split_twice, workdir, binary, 0.3, 3000)
+        reshard_run(c, "split", k, "split", 4, 50000, split_twice, workdir, binary, 0.3, 3000)
 
 
 def test_update_shard_count_on_kinesis_local(c, binary, workdir):
     with KinesisLocal() as k:
-        # kinesis-local takes 150-300 records/s on this 2-core VM, so CI sends 10,000;
-        # KINESIS_LOCAL_RECORDS=50000 runs the issue's full count (about 3 minutes or more).
-        count = int(os.environ.get("KINESIS_LOCAL_RECORDS", "10000"))
+        # kinesis-local slows down as a shard fills (each PutRecords of 500 costs about 1 ms
+        # per record already on the stream's shards: 0.6 s on an empty stream of 4, 5 s at
+        # 30,000 records), so 50,000 records take about 2 minutes here; KINESIS_LOCAL_RECORDS
+        # sets another count for a quick run.
+        count = int(os.environ.get("KINESIS_LOCAL_RECORDS", "50000"))
         reshard_run(c, "update_shard_count", k, "grow", 4, count,
                     lambda client: client.update_shard_count("grow", 8), workdir, binary, 0.3,
                     500)
