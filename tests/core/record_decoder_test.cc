@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 namespace sluice {
@@ -224,6 +225,44 @@ TEST(RecordDecoder, RecordOutlivesTheInputText) {
   }
   ASSERT_NE(record.find("req.http.host"), nullptr);
   EXPECT_EQ(record.find("req.http.host")->str, "www.example.com");
+}
+
+// Integers are read straight from the text when they have at most 18 digits; everything else
+// goes through simdjson. Both must agree with JSON: every length and sign, whitespace after the
+// number, and each malformed number refused.
+TEST(RecordDecoder, IntegersOfEveryLengthAndMalformedNumbers) {
+  RecordDecoder decoder;
+  Record r;
+  std::string digits;
+  for (int n = 1; n <= 19; ++n) {
+    digits += char('0' + (n % 9) + 1);
+    for (std::string_view sign : {"", "-"}) {
+      for (std::string_view after : {"", " ", "\t\n ", "\r"}) {
+        std::string json = fmt::format(R"({{"i":{}{}{},"next":7}})", sign, digits, after);
+        Status st = decoder.decode(json, r);
+        ASSERT_TRUE(st.ok()) << json << ": " << st.error().message();
+        int64_t want = std::stoll(std::string(sign) + digits);
+        EXPECT_EQ(field(r, "i").kind, ValueKind::kInteger) << json;
+        EXPECT_EQ(field(r, "i").integer, want) << json;
+        EXPECT_EQ(field(r, "next").integer, 7) << json;
+      }
+    }
+  }
+  ASSERT_TRUE(decoder.decode(R"({"z":0,"m":-0,"last":12})", r).ok());
+  EXPECT_EQ(field(r, "z").integer, 0);
+  EXPECT_EQ(field(r, "m").integer, 0);
+  EXPECT_EQ(field(r, "last").integer, 12);
+  ASSERT_TRUE(decoder.decode(R"({"f":12.5,"e":1e3,"u":18446744073709551615})", r).ok());
+  EXPECT_EQ(field(r, "f").kind, ValueKind::kFloat);
+  EXPECT_DOUBLE_EQ(field(r, "f").real, 12.5);
+  EXPECT_DOUBLE_EQ(field(r, "e").real, 1000.0);
+  EXPECT_EQ(field(r, "u").kind, ValueKind::kFloat);
+  for (std::string_view bad :
+       {"01", "-01", "-", "+1", "1.", "1e", "12a", "--1", "1 2", "0x1", "1-", "12\"", "1}"}) {
+    std::string json = fmt::format(R"({{"a":{},"b":1}})", bad);
+    EXPECT_TRUE(has(decode_error(decoder, json), "invalid JSON")) << json;
+  }
+  EXPECT_TRUE(has(decode_error(decoder, R"({"a":12)"), "invalid JSON"));
 }
 
 }  // namespace
