@@ -111,8 +111,9 @@ Status RecordDecoder::decode(std::string_view json, Record& out) {
   // The record keeps its own copy of the text, with the padding simdjson reads past the end, and
   // simdjson parses that copy in place: keys and strings without escapes are then views into it,
   // and only escaped ones are unescaped into the rest of the store (never longer than their
-  // text). One copy per record instead of one per key and string.
-  out.reserve_storage(2 * json.size() + simdjson::SIMDJSON_PADDING);
+  // text, plus the padding simdjson may write past the last). One copy per record instead of
+  // one per key and string.
+  out.reserve_storage(2 * json.size() + 2 * simdjson::SIMDJSON_PADDING);
   char* text = out.store_begin();
   std::memcpy(text, json.data(), json.size());
   std::memset(text + json.size(), 0, simdjson::SIMDJSON_PADDING);
@@ -173,19 +174,36 @@ Status RecordDecoder::decode(std::string_view json, Record& out) {
     error_code e = simdjson::SUCCESS;
     switch (type) {
       case od::json_type::string: {
-        // The token starts at the opening quote; without a backslash the text up to the closing
-        // quote is the string itself (stage 1 has validated the UTF-8).
-        std::string_view plain = plain_string(value.raw_json_token().data() + 1);
+        // Taken as a raw string, which consumes it: the iterator then moves on without skipping
+        // an untouched value. Without a backslash the text up to the closing quote is the
+        // string itself (stage 1 has validated the UTF-8).
+        od::raw_json_string raw;
+        e = value.get_raw_json_string().get(raw);
+        if (e) break;
+        std::string_view plain = plain_string(raw.raw());
         if (plain.data() != nullptr) {
           v = Value::string(plain);
           break;
         }
+        // Unescaped straight into the record's store, which has room for it and the padding
+        // simdjson writes past it.
+        auto* dst = reinterpret_cast<uint8_t*>(out.store_begin());
         std::string_view s;
-        e = value.get_string().get(s);
-        if (!e) v = Value::string(out.store(s));
+        e = parser_->parser.unescape(raw, dst).get(s);
+        if (!e) {
+          out.store_commit(s.size());
+          v = Value::string(s);
+        }
         break;
       }
       case od::json_type::number: {
+        // Most numbers in a request record are integers (statuses, sizes, durations): read as
+        // one at once, which moves on only when it succeeds, rather than probing the number's
+        // type and then parsing it a second time.
+        if (int64_t i; !value.get_int64().get(i)) {
+          v = Value::integer_value(i);
+          break;
+        }
         od::number_type nt;
         e = value.get_number_type().get(nt);
         if (e) break;
