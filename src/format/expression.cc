@@ -351,6 +351,18 @@ const VariableRef* Expression::as_json_escaped_variable() const {
   return arg.kind == NodeKind::kVariable ? &arg.variable : nullptr;
 }
 
+const std::string_view* Expression::as_strftime_of_start() const {
+  const Node& root = nodes_[root_];
+  if (root.kind != NodeKind::kCall || root.function != FunctionId::kStrftime) return nullptr;
+  const Node& format = nodes_[root.kids[0]];
+  const Node& time = nodes_[root.kids[1]];
+  if (format.kind != NodeKind::kLiteral || format.literal.kind != ValueKind::kString ||
+      time.kind != NodeKind::kVariable || time.variable.derived != Derived::kTimeStart) {
+    return nullptr;
+  }
+  return &format.literal.str;
+}
+
 namespace {
 
 bool numeric(const Value& v, double& d) {

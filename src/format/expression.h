@@ -41,6 +41,9 @@ class Expression {
   // The variable, when the whole expression is json.escape(variable): the most common field of
   // a JSON format, which a format renders without the evaluator when the value is a string.
   [[nodiscard]] const VariableRef* as_json_escaped_variable() const;
+  // The format, when the whole expression is strftime({"format"}, time.start): a JSON format's
+  // timestamp, which a format renders from the record's parsed start time.
+  [[nodiscard]] const std::string_view* as_strftime_of_start() const;
 
   [[nodiscard]] const std::string& source() const { return source_; }
 

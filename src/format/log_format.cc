@@ -321,6 +321,9 @@ class LogFormatParser {
     if (const VariableRef* var = expr->as_json_escaped_variable()) {
       seg.kind = Kind::kJsonEscapedVariable;
       seg.variable = *var;
+    } else if (const std::string_view* format = expr->as_strftime_of_start()) {
+      seg.kind = Kind::kStrftimeOfStart;
+      seg.text = std::string(*format);
     }
     seg.expression.emplace(std::move(*expr));
     push(std::move(seg));
@@ -407,6 +410,17 @@ void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) 
           // Not a string (a number's text needs its own conversion) or not valid UTF-8: the
           // evaluator's general path decides, exactly as for any other expression.
           out.resize(mark);
+          seg.expression->render(record, ctx, out);
+        }
+        break;
+      }
+      case Kind::kStrftimeOfStart: {
+        // time.start reads as the start the record parses once (Record::get_derived); without
+        // one the evaluator decides, exactly as for any other expression.
+        int64_t usec;
+        if (record.start_usec(usec)) {
+          append_strftime(out, seg.text, usec);
+        } else {
           seg.expression->render(record, ctx, out);
         }
         break;

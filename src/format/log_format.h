@@ -39,6 +39,8 @@ class LogFormat {
     kVariable,             // %{var}V: "(null)" when not set
     kExpression,           // %{expr}V
     kJsonEscapedVariable,  // %{json.escape(var)}V: strings escaped directly, others by expression
+    kStrftimeOfStart,      // %{strftime({"fmt"}, time.start)}V: from the parsed start time,
+                           // others (no start) by expression
     kDirectiveExpression,  // an Apache directive computed by an expression (%{X}C): "-" when not
                            // set
     kDirective,            // an Apache directive read from a variable: "-" when not set
@@ -59,7 +61,7 @@ class LogFormat {
     std::string prefix;         // literal text before the directive, then zeros up to a
                                 // multiple of 16 bytes (for append_padded)
     uint32_t prefix_size = 0;   // the text's length
-    std::string text;           // kTimeFormat
+    std::string text;           // kTimeFormat, kStrftimeOfStart
     VariableRef variable;       // kVariable, kDirective, kBytesClf
     std::optional<Expression> expression;
   };

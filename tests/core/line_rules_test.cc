@@ -140,5 +140,27 @@ TEST(LineRuleCounters, CountEachCut) {
   EXPECT_EQ(counters.truncated_at_limit, 2u);
 }
 
+// The terminator search steps 32 or 16 bytes at a time: a '\n' or NUL at every position of
+// lines up to 100 bytes long (across both step sizes), with a second one after it, must cut
+// exactly where a plain byte loop finds the first.
+TEST(LineRules, CutsAtTheFirstTerminatorAtEveryPosition) {
+  for (size_t n = 0; n <= 100; ++n) {
+    for (char filler : {'x', '\x01', '\x80', '\x0b'}) {
+      std::string plain(n, filler);
+      EXPECT_FALSE(cut_line(plain).cut.any()) << n;
+      for (size_t at = 0; at < n; ++at) {
+        for (char t : {'\n', '\0'}) {
+          std::string s = plain;
+          s[at] = t;
+          if (at + 5 < n) s[at + 5] = t == '\n' ? '\0' : '\n';
+          Applied a = cut_line(s);
+          EXPECT_EQ(a.line, s.substr(0, at)) << n << " at " << at;
+          EXPECT_TRUE(a.cut.at_terminator) << n << " at " << at;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sluice

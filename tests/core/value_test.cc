@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -44,6 +45,38 @@ TEST(AppendValue, IntegersAreDecimal) {
             "9223372036854775807");
   EXPECT_EQ(shown(Value::integer_value(std::numeric_limits<int64_t>::min())),
             "-9223372036854775808");
+}
+
+// Every digit count and both signs, at the edges where the digit count changes, and a spread of
+// others, against std::to_string; appended after text already in the buffer.
+TEST(AppendValue, IntegersOfEveryLengthMatchToString) {
+  std::vector<int64_t> values = {0,
+                                 1,
+                                 9,
+                                 10,
+                                 99,
+                                 100,
+                                 std::numeric_limits<int64_t>::max(),
+                                 std::numeric_limits<int64_t>::min()};
+  for (int64_t p = 10; p <= std::numeric_limits<int64_t>::max() / 10; p *= 10) {
+    for (int64_t v : {p - 1, p, p + 1, p * 3 + 7}) {
+      values.push_back(v);
+      values.push_back(-v);
+    }
+  }
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (int k = 0; k < 1000; ++k) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    values.push_back(int64_t(x >> (k % 60)));
+  }
+  for (int64_t v : values) {
+    LineBuffer out;
+    out.append(std::string_view("n="));
+    append_value(out, Value::integer_value(v));
+    EXPECT_EQ(fmt::to_string(out), "n=" + std::to_string(v));
+  }
 }
 
 TEST(AppendValue, FloatsHaveThreeDecimals) {

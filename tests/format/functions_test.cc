@@ -116,6 +116,40 @@ TEST(Strftime, NoTimeIsNotSet) {
   EXPECT_EQ(show(R"(strftime({"%Y"}, time.start))"), "(null)");
 }
 
+// A format renders %{strftime({"..."}, time.start)}V from the record's parsed start time instead
+// of evaluating the call. Whatever the record carries, that must show what the evaluator shows
+// (here through a concatenation with "", which the shortcut does not take).
+TEST(Strftime, FormatShortcutForTimeStartAgreesWithTheEvaluator) {
+  const char* records[] = {
+      R"({"time.start":"2026-11-21T08:00:00.999500Z"})",
+      R"({"time.start":"2026-11-21T08:00:00+09:00"})",
+      R"({"time.start":1795248000})",
+      R"({"time.start":1795248000.75})",
+      R"({"time.start":"not a time"})",
+      R"({"time.start":"99999-01-01T00:00:00Z"})",
+      R"({"time.start":-99999999999999})",
+      R"({"time.start":true})",
+      R"({"time.start.sec":1795248000})",
+      R"({"time.start.msec":1795248000123})",
+      R"({"time.end":"2026-11-21T08:00:01Z","time.elapsed.usec":1834})",
+      R"({})",
+  };
+  for (const char* json : records) {
+    RecordDecoder decoder;
+    Record record;
+    ASSERT_TRUE(decoder.decode(json, record).ok()) << json;
+    auto shortcut = LogFormat::compile(R"(<%{strftime({"%Y-%m-%d %H:%M:%S %z"}, time.start)}V>)");
+    auto general =
+        LogFormat::compile(R"(<%{strftime({"%Y-%m-%d %H:%M:%S %z"}, time.start) + ""}V>)");
+    ASSERT_TRUE(shortcut.ok() && general.ok());
+    EvalContext ctx;
+    LineBuffer a, b;
+    shortcut->render(record, ctx, a);
+    general->render(record, ctx, b);
+    EXPECT_EQ(fmt::to_string(a), fmt::to_string(b)) << json;
+  }
+}
+
 // ---- std.tolower / std.toupper ----
 
 TEST(ChangeCase, AsciiLettersOnly) {
