@@ -71,11 +71,17 @@ TEST(AppendValue, IntegersOfEveryLengthMatchToString) {
     x ^= x << 17;
     values.push_back(int64_t(x >> (k % 60)));
   }
+  for (int64_t p = 1; p <= 1000000000; p *= 10) {
+    for (int64_t v : {p - 1, p, p + 1, p * 7 + 3}) values.push_back(v);
+  }
   for (int64_t v : values) {
-    LineBuffer out;
+    LineBuffer out, fast;
     out.append(std::string_view("n="));
+    fast.append(std::string_view("n="));
     append_value(out, Value::integer_value(v));
+    append_value_fast(fast, Value::integer_value(v));
     EXPECT_EQ(fmt::to_string(out), "n=" + std::to_string(v));
+    EXPECT_EQ(fmt::to_string(fast), "n=" + std::to_string(v));
   }
 }
 
