@@ -168,12 +168,6 @@ id = "s"
   EXPECT_EQ(endpoint("s", "out").counters.dropped[size_t(DropReason::kQueueFull)].load(), 35u);
 }
 
-}  // namespace
-}  // namespace sluice
-
-namespace sluice {
-namespace {
-
 TEST_F(IngestSessionTest, KeyedEndpointQueuesTheKeyBeforeTheLine) {
   load(R"toml(
 [[service]]

@@ -10,6 +10,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "loopback_http_server.h"
 #include "net/http_server.h"
 #include "queue/endpoint_queue.h"
 #include "route/endpoint_state.h"
@@ -21,33 +22,12 @@ namespace sluice {
 namespace {
 
 using namespace std::chrono_literals;
-
-bool eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout = 10s) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
+using testing::eventually;
 
 // Records POST bodies; answers from a script (then 200), and the challenge from `challenge`.
 class Receiver {
  public:
-  Receiver() {
-    auto s = HttpServer::start(io_, ListenAddress{"127.0.0.1", 0}, 64 << 20,
-                               [this](HttpRequest& r) { return handle(r); });
-    EXPECT_TRUE(s.ok());
-    server_ = std::move(*s);
-    thread_ = std::thread([this] { io_.run(); });
-  }
-  ~Receiver() {
-    server_->stop();
-    work_.reset();
-    io_.stop();
-    thread_.join();
-  }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(server_->port()) + "/in"; }
+  std::string url() const { return server_.url("/in"); }
   void script(std::vector<int> statuses) {
     std::lock_guard<std::mutex> l(mu_);
     script_ = std::move(statuses);
@@ -83,16 +63,13 @@ class Receiver {
     return resp;
   }
 
-  boost::asio::io_context io_;
-  std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
-      boost::asio::make_work_guard(io_)};
-  std::unique_ptr<HttpServer> server_;
-  std::thread thread_;
   std::mutex mu_;
   std::vector<int> script_;
   std::optional<std::string> challenge_ = std::string("*");
   std::vector<std::string> accepted_;
   int posts_ = 0;
+  // Last: destroyed first, so no request is handled once the state above is gone.
+  testing::LoopbackHttpServer server_{[this](HttpRequest& r) { return handle(r); }};
 };
 
 class Harness {

@@ -23,6 +23,7 @@
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 
+#include "loopback_http_server.h"
 #include "queue/endpoint_queue.h"
 #include "route/endpoint_state.h"
 #include "sinks/syslog/config.h"
@@ -31,17 +32,6 @@
 namespace sluice::testing {
 
 using namespace std::chrono_literals;
-
-// Polls `pred` until it holds or `timeout` passes.
-inline bool eventually(const std::function<bool()>& pred,
-                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(5ms);
-  }
-  return pred();
-}
 
 // A listening TCP socket on 127.0.0.1 (port 0 = any free port), with blocking helpers that
 // time out instead of hanging a test.
