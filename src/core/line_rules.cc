@@ -1,7 +1,6 @@
 #include "core/line_rules.h"
 
 #include <cstdint>
-#include <cstring>
 
 #if defined(__x86_64__)
 #include <immintrin.h>

@@ -68,24 +68,6 @@ void append_value(LineBuffer& out, const Value& v) {
   append_value_or_empty(out, v);
 }
 
-bool truthy(const Value& v) {
-  switch (v.kind) {
-    case ValueKind::kNotSet:
-      return false;
-    case ValueKind::kString:
-      return true;
-    case ValueKind::kInteger:
-    case ValueKind::kTime:
-    case ValueKind::kRelTime:
-      return v.integer != 0;
-    case ValueKind::kFloat:
-      return v.real != 0;
-    case ValueKind::kBool:
-      return v.boolean;
-  }
-  return false;
-}
-
 bool parse_integer_prefix(std::string_view s, int64_t& out) {
   size_t i = 0;
   while (i < s.size() && (s[i] == ' ' || s[i] == '\t')) ++i;

@@ -112,8 +112,24 @@ inline void append_value_fast(LineBuffer& out, const Value& v) {
 }
 
 // VCL's boolean view of a value: not set is false, a set string is true, numbers are true when
-// non-zero.
-[[nodiscard]] bool truthy(const Value& v);
+// non-zero. Inline: every if() and condition asks it, mostly of a header's presence.
+[[nodiscard]] inline bool truthy(const Value& v) {
+  switch (v.kind) {
+    case ValueKind::kNotSet:
+      return false;
+    case ValueKind::kString:
+      return true;
+    case ValueKind::kInteger:
+    case ValueKind::kTime:
+    case ValueKind::kRelTime:
+      return v.integer != 0;
+    case ValueKind::kFloat:
+      return v.real != 0;
+    case ValueKind::kBool:
+      return v.boolean;
+  }
+  return false;
+}
 
 // Reads a value as an integer the way std.atoi does: leading whitespace, sign, digits; anything
 // else stops the scan. Returns false when no digit was read.

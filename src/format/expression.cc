@@ -410,14 +410,21 @@ bool ordered(CompareOp op, const T& a, const T& b) {
   return false;
 }
 
-bool compare(CompareOp op, const Value& a, const Value& b, EvalContext& ctx) {
+bool compare_mixed(CompareOp op, const Value& a, const Value& b, EvalContext& ctx);
+
+// Two integers, the usual test of a status or a counter, inline; everything else out of line.
+inline bool compare(CompareOp op, const Value& a, const Value& b, EvalContext& ctx) {
+  if (a.kind == ValueKind::kInteger && b.kind == ValueKind::kInteger) {
+    return ordered(op, a.integer, b.integer);
+  }
+  return compare_mixed(op, a, b, ctx);
+}
+
+bool compare_mixed(CompareOp op, const Value& a, const Value& b, EvalContext& ctx) {
   if (!a.is_set() || !b.is_set()) {
     if (op == CompareOp::kEq) return !a.is_set() && !b.is_set();
     if (op == CompareOp::kNe) return a.is_set() != b.is_set();
     return false;
-  }
-  if (a.kind == ValueKind::kInteger && b.kind == ValueKind::kInteger) {
-    return ordered(op, a.integer, b.integer);
   }
   double x, y;
   bool an = numeric(a, x), bn = numeric(b, y);
@@ -458,19 +465,10 @@ bool Expression::truth(uint32_t index, const Record& record, EvalContext& ctx) c
       if (left == nullptr) left = &(left_value = eval(n.kids[0], record, ctx));
       const Value* right = leaf(nodes_[n.kids[1]], record);
       if (right == nullptr) right = &(right_value = eval(n.kids[1], record, ctx));
-      // Two integers, the usual test of a status or a counter, without the call.
-      if (left->kind == ValueKind::kInteger && right->kind == ValueKind::kInteger) {
-        return ordered(n.compare, left->integer, right->integer);
-      }
       return compare(n.compare, *left, *right, ctx);
     }
     default:
-      if (const Value* v = leaf(n, record)) {
-        // A set string is true, not set false: a header's presence, without the call.
-        if (v->kind == ValueKind::kString) return true;
-        if (v->kind == ValueKind::kNotSet) return false;
-        return truthy(*v);
-      }
+      if (const Value* v = leaf(n, record)) return truthy(*v);
       return truthy(eval(index, record, ctx));
   }
 }
