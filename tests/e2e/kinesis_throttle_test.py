@@ -98,6 +98,10 @@ def main():
         check("sustained delivered rate >= 90%% of capacity (%d records/s)" % capacity,
               rate >= 0.9 * capacity, "%.0f records/s over %d s (%.1f%%)" %
               (rate, len(window), 100.0 * rate / capacity))
+        if rate < 0.9 * capacity or os.environ.get("SLUICE_THROTTLE_VERBOSE"):
+            # Per second, for the diagnosis: admitted / throttled, as the proxy counted them.
+            print("per second (admitted/throttled): " + " ".join(
+                "%d/%d" % (h["admitted"], h["throttled"]) for h in hist), flush=True)
         check("throttled entries < 5% of entries sent after the warm-up", throttled < 0.05 * seen,
               "%d of %d (%.2f%%)" % (throttled, seen, 100.0 * throttled / max(1, seen)))
         per_second = collections.Counter()

@@ -12,6 +12,12 @@ namespace sluice {
 // at most once per second since one overflow refuses a whole burst, and it climbs back
 // additively while the shard accepts.
 //
+// A cut never goes below a little under what the shard accepted over the last one to two
+// seconds. A stall of either side (a paused VM, a garbage collection in the peer) bunches calls
+// into one of the shard's windows, which then refuses a large share once although the shard
+// takes the full rate: cut by that share alone, the rate would halve and take many seconds to
+// climb back.
+//
 // The buckets hold at most `burst` seconds of sending. Kinesis counts writes in one-second
 // windows; a bucket as deep as one second lets up to twice the limit land in a window (a full
 // bucket plus a second of refill), so the burst stays a fraction of a second.
@@ -28,8 +34,10 @@ class ShardRate {
   static constexpr double kMinCut = 0.02;             // the least a throttle takes off the factor
   static constexpr double kMaxCut = 0.5;              // the least of the factor a throttle keeps
   static constexpr double kIncreasePerSecond = 0.03;  // regained per second without one
+  static constexpr double kUnderAccepted = 0.97;      // a cut keeps this much of what was taken
 
-  ShardRate(Limits limits, Clock::time_point now) : limits_(limits), last_(now), last_cut_(now) {
+  ShardRate(Limits limits, Clock::time_point now)
+      : limits_(limits), last_(now), last_cut_(now), window_start_(now), previous_start_(now) {
     records_ = capacity_records();
     bytes_ = capacity_bytes();
   }
@@ -61,17 +69,21 @@ class ShardRate {
   // the last cut (at least kMinCut, keeping at least kMaxCut): a shard that refuses a few records
   // at the edge of its limit loses a few percent, one that refuses half (a lower limit than
   // configured) halves at once. Counting over the whole second, not per call, keeps one small
-  // call with a refusal from halving the rate.
+  // call with a refusal from halving the rate. The cut stops at kUnderAccepted of the records
+  // per second the shard accepted lately (see above), but always takes kMinCut at least.
   void on_result(size_t sent, size_t throttled, Clock::time_point now) {
     throttled_ += throttled;
     sent_since_cut_ += sent;
     throttled_since_cut_ += throttled;
+    count_accepted(sent - std::min(sent, throttled), now);
     if (throttled_since_cut_ == 0 || now - last_cut_ < std::chrono::seconds(1)) return;
     refill(now);
     double share =
         double(throttled_since_cut_) / double(std::max(sent_since_cut_, throttled_since_cut_));
     double keep = std::clamp(1.0 - 1.5 * share, kMaxCut, 1.0 - kMinCut);
-    factor_ = std::max(kMinFactor, factor_ * keep);
+    double taken = kUnderAccepted * accepted_per_second(now) / limits_.records_per_second;
+    factor_ =
+        std::max(kMinFactor, std::min(factor_ * (1.0 - kMinCut), std::max(factor_ * keep, taken)));
     last_cut_ = now;
     sent_since_cut_ = throttled_since_cut_ = 0;
     // What was over the limit is spent: start from an empty bucket.
@@ -89,6 +101,24 @@ class ShardRate {
     return std::max(1.0, rate_records() * kBurstSeconds);
   }
   [[nodiscard]] double capacity_bytes() const { return rate_bytes() * kBurstSeconds; }
+
+  // Accepted records in one-second windows, the current one and the one before it.
+  void count_accepted(size_t accepted, Clock::time_point now) {
+    if (now - window_start_ >= std::chrono::seconds(1)) {
+      previous_start_ = window_start_;
+      previous_accepted_ = window_accepted_;
+      window_start_ = now;
+      window_accepted_ = 0;
+    }
+    window_accepted_ += accepted;
+  }
+  // Over the previous window and the current one: one to two seconds (longer after an idle
+  // spell, which only lowers it; 0 before a full second was seen).
+  [[nodiscard]] double accepted_per_second(Clock::time_point now) const {
+    double seconds = std::chrono::duration<double>(now - previous_start_).count();
+    if (seconds < 1.0) return 0;
+    return double(previous_accepted_ + window_accepted_) / seconds;
+  }
 
   void refill(Clock::time_point now) {
     double dt = std::chrono::duration<double>(now - last_).count();
@@ -110,6 +140,10 @@ class ShardRate {
   uint64_t throttled_ = 0;
   uint64_t sent_since_cut_ = 0;
   uint64_t throttled_since_cut_ = 0;
+  Clock::time_point window_start_;
+  Clock::time_point previous_start_;
+  uint64_t window_accepted_ = 0;
+  uint64_t previous_accepted_ = 0;
 };
 
 }  // namespace sluice

@@ -337,12 +337,9 @@ TEST(KinesisShardRate, ShapesToTheLimitAndBacksOffOnThrottling) {
   // 4,900 more: 100 of 5,000, 2%, so 3% off.
   rate.on_result(4900, 10, t + 61s);
   EXPECT_NEAR(rate.factor(), 0.97, 1e-9);
-  // One refused record of many takes off the least cut; most refused, half.
+  // One refused record of many takes off the least cut.
   rate.on_result(5000, 1, t + 62s);
   EXPECT_NEAR(rate.factor(), 0.97 * (1.0 - ShardRate::kMinCut), 1e-9);
-  double before = rate.factor();
-  rate.on_result(100, 80, t + 63s);
-  EXPECT_NEAR(rate.factor(), before * ShardRate::kMaxCut, 1e-9);
   (void)rate.allows(1, 1, t + 200s);
   // A record larger than the burst still goes, alone, when the bucket is full.
   auto later = t + 70s;
@@ -350,6 +347,46 @@ TEST(KinesisShardRate, ShapesToTheLimitAndBacksOffOnThrottling) {
   rate.take(1, 900000);
   EXPECT_FALSE(rate.allows(1, 100, later));
   EXPECT_GT(rate.wait_for(1, 100), 700ms);
+}
+
+// Calls of 100 records every 100 ms for `seconds`, `refused` of each throttled; returns the time
+// after the last.
+ShardRate::Clock::time_point send_steadily(ShardRate& rate, ShardRate::Clock::time_point t,
+                                           int seconds, size_t refused) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    t += 100ms;
+    rate.on_result(100, refused, t);
+  }
+  return t;
+}
+
+TEST(KinesisShardRate, AShardThatTakesHalfIsHalvedAtOnce) {
+  auto t0 = ShardRate::Clock::time_point{} + 100s;
+  ShardRate rate({1000, 1e6}, t0);
+  // The shard's real limit is 500 a second: half of every call is refused.
+  send_steadily(rate, t0, 1, 50);
+  EXPECT_NEAR(rate.factor(), ShardRate::kMaxCut, 1e-9);
+}
+
+TEST(KinesisShardRate, ABurstRefusedAfterAStallCutsToWhatTheShardTook) {
+  auto t0 = ShardRate::Clock::time_point{} + 100s;
+  ShardRate rate({1000, 1e6}, t0);
+  // Two seconds at the full rate, all accepted.
+  auto t = send_steadily(rate, t0, 2, 0);
+  EXPECT_DOUBLE_EQ(rate.factor(), 1.0);
+  // A stall bunched 1.5 s of calls into one of the shard's windows: a third refused at once.
+  // By the share alone this would halve the rate; the shard took 1,000 a second just before.
+  rate.on_result(1500, 500, t + 100ms);
+  EXPECT_NEAR(rate.factor(), 1.0 - ShardRate::kMinCut, 1e-9) << "only the least cut";
+}
+
+TEST(KinesisShardRate, ACutStopsAtWhatTheShardAccepted) {
+  auto t0 = ShardRate::Clock::time_point{} + 100s;
+  ShardRate rate({1000, 1e6}, t0);
+  // The shard takes 800 a second: a fifth refused. By the share the rate would keep 70%; the
+  // shard took 800 a second over the last second, so it keeps 97% of that.
+  send_steadily(rate, t0, 1, 20);
+  EXPECT_NEAR(rate.factor(), ShardRate::kUnderAccepted * 0.8, 1e-9);
 }
 
 TEST(KinesisConfig, ReadsFieldsAndNamesMistakes) {
