@@ -11,6 +11,7 @@
 #include <boost/asio/post.hpp>
 
 #include "engine/sink_factory.h"
+#include "sinks/http/challenge_cache.h"
 
 namespace sluice {
 namespace {
@@ -58,8 +59,10 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config) {
   }
 
   std::string hostname = this_hostname();
+  auto challenges = std::make_shared<ChallengeCache>();
   for (const auto& endpoint : e.router_->endpoints()) {
-    auto ctx = std::make_unique<SinkContext>(SinkContext{*endpoint, e.delivery_io_, hostname});
+    auto ctx =
+        std::make_unique<SinkContext>(SinkContext{*endpoint, e.delivery_io_, hostname, challenges});
     std::unique_ptr<Sink> sink = make_sink(*ctx);
     if (!sink) {
       return Error(fmt::format("service \"{}\" endpoint \"{}\": type \"{}\" cannot run yet",

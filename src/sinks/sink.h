@@ -11,12 +11,17 @@
 
 namespace sluice {
 
+class ChallengeCache;
+
 // What a sink is given: its endpoint (config, queue, counters, status) and the event loop its
 // I/O runs on. Both outlive the sink.
 struct SinkContext {
   EndpointRuntime& endpoint;
   boost::asio::io_context& io;
   std::string hostname;  // this machine's name, for syslog framing
+  // The engine's one domain-ownership cache, shared by its HTTP-based sinks so that an origin is
+  // asked once, not once per endpoint. nullptr: the sink keeps a cache of its own.
+  std::shared_ptr<ChallengeCache> challenges = nullptr;
 };
 
 // A running destination. A sink takes lines from its endpoint's queue, sends them, and acks

@@ -15,6 +15,7 @@
 #include "queue/endpoint_queue.h"
 #include "route/endpoint_state.h"
 #include "sinks/http/challenge.h"
+#include "sinks/http/challenge_cache.h"
 #include "sinks/https/config.h"
 #include "sinks/https/sink.h"
 
@@ -44,12 +45,17 @@ class Receiver {
     std::lock_guard<std::mutex> l(mu_);
     return posts_;
   }
+  int challenges() {
+    std::lock_guard<std::mutex> l(mu_);
+    return challenges_;
+  }
 
  private:
   HttpResponse handle(HttpRequest& r) {
     std::lock_guard<std::mutex> l(mu_);
     HttpResponse resp;
     if (r.method == "GET") {
+      ++challenges_;
       resp.status = challenge_ ? 200 : 404;
       resp.body = challenge_.value_or("");
       return resp;
@@ -68,22 +74,27 @@ class Receiver {
   std::optional<std::string> challenge_ = std::string("*");
   std::vector<std::string> accepted_;
   int posts_ = 0;
+  int challenges_ = 0;
   // Last: destroyed first, so no request is handled once the state above is gone.
   testing::LoopbackHttpServer server_{[this](HttpRequest& r) { return handle(r); }};
 };
 
 class Harness {
  public:
-  explicit Harness(std::shared_ptr<HttpsSinkSettings> settings) : settings_(std::move(settings)) {
+  // `challenges`: the engine's cache shared with other harnesses, or nullptr for the sink's own.
+  explicit Harness(std::shared_ptr<HttpsSinkSettings> settings,
+                   std::shared_ptr<ChallengeCache> challenges = nullptr,
+                   std::string service_id = "svc1")
+      : settings_(std::move(settings)) {
     settings_->parsed_url = parse_http_url(settings_->url).value();
     config_.type = "https";
     config_.name = "to_https";
     config_.message_type = MessageType::kBlank;
     config_.settings = settings_;
-    endpoint_.service_id = "svc1";
+    endpoint_.service_id = std::move(service_id);
     endpoint_.config = &config_;
     endpoint_.queue = make_memory_queue(64 << 20, WhenFull::kBlock);
-    SinkContext ctx{endpoint_, io_, "testhost"};
+    SinkContext ctx{endpoint_, io_, "testhost", std::move(challenges)};
     HttpsSinkOptions options;
     options.initial_backoff = 20ms;
     options.challenge_initial_backoff = 20ms;
@@ -204,6 +215,63 @@ TEST(HttpsSink, ChallengeFailureHoldsLinesUntilTheReceiverServesTheHash) {
   ASSERT_TRUE(eventually([&] { return r.accepted().size() == 1; }));
   EXPECT_EQ(r.accepted()[0], "held");
   EXPECT_TRUE(eventually([&] { return h.endpoint().status.snapshot().state == "ok"; }));
+}
+
+TEST(HttpsSink, EndpointsToOneOriginAskTheChallengeOnce) {
+  Receiver r;
+  auto cache = std::make_shared<ChallengeCache>();
+  std::vector<std::unique_ptr<Harness>> endpoints;
+  for (int i = 0; i < 4; ++i) {
+    auto s = settings_for(r);
+    s->delivery.period_seconds = 0;
+    endpoints.push_back(std::make_unique<Harness>(s, cache));
+    endpoints.back()->push({"from " + std::to_string(i)});
+  }
+  ASSERT_TRUE(eventually([&] { return r.accepted().size() == 4; }));
+  EXPECT_EQ(r.challenges(), 1) << "four endpoints, one origin, one GET";
+
+  // An endpoint started later, once the origin is verified for the service, does not ask.
+  auto s = settings_for(r);
+  s->delivery.period_seconds = 0;
+  Harness late(s, cache);
+  late.push({"late"});
+  ASSERT_TRUE(eventually([&] { return r.accepted().size() == 5; }));
+  EXPECT_EQ(r.challenges(), 1);
+
+  // Without the shared cache each endpoint asks for itself.
+  auto own = settings_for(r);
+  own->delivery.period_seconds = 0;
+  Harness alone(own);
+  alone.push({"alone"});
+  ASSERT_TRUE(eventually([&] { return r.accepted().size() == 6; }));
+  EXPECT_EQ(r.challenges(), 2);
+}
+
+TEST(HttpsSink, OneOriginsAnswerIsJudgedForEachService) {
+  Receiver r;
+  r.set_challenge(challenge_token("svc1") + "\n");
+  auto cache = std::make_shared<ChallengeCache>();
+  auto s1 = settings_for(r);
+  s1->delivery.period_seconds = 0;
+  auto s2 = settings_for(r);
+  s2->delivery.period_seconds = 0;
+  Harness ours(s1, cache, "svc1");
+  Harness theirs(s2, cache, "svc2");
+  ours.push({"svc1 line"});
+  theirs.push({"svc2 line"});
+  ASSERT_TRUE(eventually([&] { return r.accepted().size() == 1; }));
+  EXPECT_EQ(r.accepted()[0], "svc1 line");
+  ASSERT_TRUE(
+      eventually([&] { return theirs.endpoint().status.snapshot().state == "challenge_failed"; }));
+  auto snap = theirs.endpoint().status.snapshot();
+  ASSERT_TRUE(snap.last_error.has_value());
+  EXPECT_NE(snap.last_error->message.find(challenge_token("svc2")), std::string::npos)
+      << snap.last_error->message;
+  EXPECT_EQ(ours.endpoint().status.snapshot().state, "ok");
+
+  r.set_challenge(challenge_token("svc1") + "\n" + challenge_token("svc2") + "\n");
+  ASSERT_TRUE(eventually([&] { return r.accepted().size() == 2; }));
+  EXPECT_EQ(r.accepted()[1], "svc2 line");
 }
 
 TEST(HttpsSink, AdaptiveConcurrencyDeliversEverythingThroughErrors) {

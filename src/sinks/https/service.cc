@@ -22,6 +22,21 @@ HttpsTarget https_target(const HttpsSinkSettings& s) {
   return t;
 }
 
+std::string challenge_origin_key(const HttpsSinkSettings& s, const HttpsTarget& target) {
+  const HttpTlsSettings& tls = s.delivery.tls;
+  // NUL cannot occur in any of the parts (URLs, PEM text and paths are checked text).
+  std::string key = target.challenge_url;
+  for (std::string_view part : {std::string_view(target.connect_to), std::string_view(tls.ca_cert),
+                                std::string_view(tls.client_cert), std::string_view(tls.client_key),
+                                std::string_view(tls.hostname)}) {
+    key.push_back('\0');
+    key.append(part);
+  }
+  key.push_back('\0');
+  key.push_back(char('0' + int(s.http_version)));
+  return key;
+}
+
 Result<std::unique_ptr<HttpClient>> start_https_client(const HttpsSinkSettings& s,
                                                        const HttpsTarget& target) {
   HttpClientSettings c;

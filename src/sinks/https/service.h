@@ -22,6 +22,13 @@ struct HttpsTarget {
 
 [[nodiscard]] HttpsTarget https_target(const HttpsSinkSettings& settings);
 
+// The key under which endpoints share a domain-ownership answer (ChallengeCache): the challenge
+// URL and everything that decides how it is reached (connect-to, TLS trust and client
+// certificate, HTTP version). Endpoints that differ in any of these ask separately, since one
+// could be refused where another is answered.
+[[nodiscard]] std::string challenge_origin_key(const HttpsSinkSettings& settings,
+                                               const HttpsTarget& target);
+
 // The https endpoint's `service` (Vector's split): its HTTP client, set up from the endpoint's
 // TLS, HTTP version and concurrency. Sending and response parsing are HttpClient's.
 [[nodiscard]] Result<std::unique_ptr<HttpClient>> start_https_client(

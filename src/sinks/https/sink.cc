@@ -7,20 +7,24 @@
 // the same body, never by giving its lines back to the queue: a nack puts lines at the queue's
 // front, and two failed requests nacked in the wrong order would swap their lines.
 //
-// Once any request fails with a retryable error, no new batch is sent until every failed
-// request has succeeded: the failed ones are retried one at a time, oldest first, after the
-// backoff (or the destination's Retry-After). Requests that were already in flight finish on
-// their own. So with concurrency = 1 a receiver sees the lines in exactly the queue's order,
-// across any number of failures; with more, concurrent requests may arrive in either order
-// (as they would without failures), but a failure never lets newer batches overtake it for
-// longer than the requests already in flight.
+// At most `concurrency` requests are unfinished at once, counted from the oldest one not yet
+// done: a window that slides only when its oldest request is delivered (see pump()). Once any
+// request fails with a retryable error, no new batch is sent until every failed request has
+// succeeded: the failed ones are retried one at a time, oldest first, after the backoff (or the
+// destination's Retry-After). Requests that were already in flight finish on their own. So with
+// concurrency = 1 a receiver sees the lines in exactly the queue's order, across any number of
+// failures; with more, requests of one window may arrive in either order (as they would without
+// failures), but no request is ever overtaken by more than concurrency - 1 newer ones, however
+// long it hangs or however often it fails.
 //
 // Lines are acknowledged to the queue in request order, when every older request is done too
 // (delivered, or written to the dead letter), which a disk queue needs to trim its log. On stop,
 // what is not done goes back to the queue, newest first, so the oldest is first again.
 //
 // The challenge: nothing is sent until the origin proved ownership (unless verify_ownership =
-// false). Lines keep queueing meanwhile, and the queue pushes back as configured.
+// false). Lines keep queueing meanwhile, and the queue pushes back as configured. The GET goes
+// through the engine's ChallengeCache, so endpoints reaching one origin the same way share it:
+// an origin is asked once, not once per endpoint.
 //
 // Threading: all state lives on a strand of ctx.io. The queue's data callback and the HTTP
 // client's thread only post to it. Handlers hold a shared_ptr to the core; after stop() they do
@@ -42,6 +46,7 @@
 #include "sinks/backoff.h"
 #include "sinks/dead_letter.h"
 #include "sinks/http/challenge.h"
+#include "sinks/http/challenge_cache.h"
 #include "sinks/http/retry_logic.h"
 #include "sinks/https/config.h"
 #include "sinks/https/request_builder.h"
@@ -71,7 +76,9 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
         linger_timer_(strand_),
         challenge_timer_(strand_),
         dead_letter_(ctx.endpoint.service_id, ctx.endpoint.name()),
-        token_(challenge_token(ctx.endpoint.service_id)) {
+        token_(challenge_token(ctx.endpoint.service_id)),
+        challenges_(ctx.challenges ? ctx.challenges : std::make_shared<ChallengeCache>()),
+        challenge_key_(challenge_origin_key(settings, target_)) {
     limit_ = delivery_.adaptive_concurrency ? 1 : delivery_.concurrency;
     what_ = settings.method + " " + settings.url;
   }
@@ -121,6 +128,8 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     linger_timer_.cancel();
     challenge_timer_.cancel();
     if (client_) client_->stop();  // joins the client thread: no response arrives after this
+    // After the client stopped: a challenge GET of ours still counted as in flight is handed on.
+    if (asked_challenge_) challenges_->cancel(challenge_key_, this);
     // Newest first: the open batch, then requests from the newest. Delivered requests are
     // acknowledged (sending them again would only duplicate); the rest go back to the front.
     release(open_.leases, /*delivered=*/false);
@@ -164,34 +173,50 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
 
   // ---- the challenge ------------------------------------------------------------------------
 
+  // Asks the cache; the GET (ours, or another endpoint's to the same origin) is sent by `ask`
+  // on this endpoint's client, and its answer is handed to the cache from the client thread.
   void send_challenge() {
-    client_->send(builder_->challenge_request(), [weak = weak_from_this()](HttpClientResponse r) {
+    asked_challenge_ = true;
+    std::weak_ptr<HttpsSinkCore> weak = weak_from_this();
+    auto ask = [weak, cache = challenges_, key = challenge_key_] {
+      auto self = weak.lock();
+      if (!self || !self->client_) {
+        cache->answer(key, HttpOutcome{.transport_ok = false,
+                                       .transport = HttpOutcome::Transport::kConnection,
+                                       .transport_error = "the endpoint stopped"});
+        return;
+      }
+      self->client_->send(self->builder_->challenge_request(),
+                          [cache, key](HttpClientResponse r) { cache->answer(key, r.outcome); });
+    };
+    auto done = [weak](bool verified, const HttpOutcome& outcome) {
       auto self = weak.lock();
       if (!self) return;
-      asio::post(self->strand_, [self, r = std::move(r)]() mutable {
-        if (!self->stopped_) self->on_challenge(r);
+      asio::post(self->strand_, [self, verified, outcome]() {
+        if (!self->stopped_) self->on_challenge(verified, outcome);
       });
-    });
+    };
+    challenges_->verify(challenge_key_, this, token_, std::move(ask), std::move(done));
   }
 
-  void on_challenge(const HttpClientResponse& r) {
-    const HttpOutcome& o = r.outcome;
-    std::string reason;
-    if (!o.transport_ok) {
-      reason = o.transport_error;
-    } else if (o.status != 200) {
-      reason = fmt::format("HTTP {} (expected 200)", o.status);
-    } else if (!challenge_accepts(o.body, token_)) {
-      reason = fmt::format(
-          "the response has no line \"{}\" (hex(sha256(\"{}\")), see `sluice challenge`) or \"*\"",
-          token_, endpoint_.service_id);
-    }
-    if (reason.empty()) {
+  void on_challenge(bool verified, const HttpOutcome& o) {
+    asked_challenge_ = false;
+    if (verified) {
       verified_ = true;
       challenge_backoff_.reset();
       state_.set("ok");
       pump();
       return;
+    }
+    std::string reason;
+    if (!o.transport_ok) {
+      reason = o.transport_error;
+    } else if (o.status != 200) {
+      reason = fmt::format("HTTP {} (expected 200)", o.status);
+    } else {
+      reason = fmt::format(
+          "the response has no line \"{}\" (hex(sha256(\"{}\")), see `sluice challenge`) or \"*\"",
+          token_, endpoint_.service_id);
     }
     endpoint_.counters.errors[size_t(ErrorClass::kConfiguration)].fetch_add(
         1, std::memory_order_relaxed);
@@ -213,9 +238,14 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     return verified_ && !stopped_ && waiting_ == 0 && !retry_in_flight_ && builder_;
   }
 
+  // A new request goes out only while fewer than `limit_` requests are unfinished, counted from
+  // the oldest not yet settled (a sliding window, as TCP's): a slow or hung request holds the
+  // window instead of being overtaken by ever more new ones. So a line never arrives more than
+  // limit_ - 1 requests away from its place, and delivered requests waiting behind a slow one
+  // (their lines not yet acknowledged to the queue) stay bounded.
   void pump() {
     if (!can_dispatch()) return;
-    while (in_flight_ < limit_) {
+    while (requests_.size() < limit_) {
       fill_open();
       if (open_.lines == 0) return;
       auto now = Clock::now();
@@ -495,6 +525,8 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   asio::steady_timer challenge_timer_;
   DeadLetter dead_letter_;
   std::string token_;
+  std::shared_ptr<ChallengeCache> challenges_;
+  std::string challenge_key_;
   std::string what_;
 
   std::unique_ptr<HttpsRequestBuilder> builder_;
@@ -502,6 +534,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   std::atomic<bool> wake_posted_{false};
 
   bool verified_ = false;
+  bool asked_challenge_ = false;  // a verify() of ours is waiting for its answer
   bool stopped_ = false;
   bool flushing_ = false;
   bool linger_armed_ = false;
