@@ -252,7 +252,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
       auto due = open_.first_at + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(delivery_.period_seconds));
       if (open_.full || flushing_ || now >= due) {
-        dispatch_open();
+        if (!dispatch_open()) return;  // the retry timer pumps again
         continue;
       }
       if (!linger_armed_) {
@@ -304,7 +304,8 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     if (open_.lines >= max_lines) open_.full = true;
   }
 
-  void dispatch_open() {
+  // False when the body could not be built: the lines went back and a retry is scheduled.
+  [[nodiscard]] bool dispatch_open() {
     auto req = std::make_unique<Request>();
     req->seq = ++next_seq_;
     req->leases = std::move(open_.leases);
@@ -322,7 +323,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
       endpoint_.status.record_error(ErrorClass::kRetryable, st.error().message());
       release(req->leases, false);
       schedule_retry(backoff_.next());
-      return;
+      return false;
     }
     req->raw_bytes = body_.raw_bytes;
     if (body_.invalid_json > 0) {
@@ -335,6 +336,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     Request& r = *req;
     requests_.push_back(std::move(req));
     send(r);
+    return true;
   }
 
   // ---- sending and responses ----------------------------------------------------------------
@@ -529,6 +531,9 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   std::string challenge_key_;
   std::string what_;
 
+  // Set once in start(), before the first challenge, and never reset: the ChallengeCache may
+  // have another endpoint's thread send our challenge GET through them (HttpClient::send is
+  // thread-safe, challenge_request() const).
   std::unique_ptr<HttpsRequestBuilder> builder_;
   std::unique_ptr<HttpClient> client_;
   std::atomic<bool> wake_posted_{false};

@@ -71,11 +71,12 @@ class ShardRate {
   // configured) halves at once. Counting over the whole second, not per call, keeps one small
   // call with a refusal from halving the rate. The cut stops at kUnderAccepted of the records
   // per second the shard accepted lately (see above), but always takes kMinCut at least.
-  void on_result(size_t sent, size_t throttled, Clock::time_point now) {
+  // `accepted`: the records the shard stored (the rest of `sent` failed in other ways).
+  void on_result(size_t sent, size_t throttled, size_t accepted, Clock::time_point now) {
     throttled_ += throttled;
     sent_since_cut_ += sent;
     throttled_since_cut_ += throttled;
-    count_accepted(sent - std::min(sent, throttled), now);
+    count_accepted(accepted, now);
     if (throttled_since_cut_ == 0 || now - last_cut_ < std::chrono::seconds(1)) return;
     refill(now);
     double share =

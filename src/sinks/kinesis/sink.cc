@@ -672,6 +672,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     if (same_generation) {
       sent_in_lane_.assign(lanes_.size(), 0);
       throttled_in_lane_.assign(lanes_.size(), 0);
+      accepted_in_lane_.assign(lanes_.size(), 0);
       for (uint32_t li : call.record_lanes) {
         if (li < lanes_.size()) ++sent_in_lane_[li];
       }
@@ -688,6 +689,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       if (r.ok) {
         if (same_map) {
           Lane& lane = lanes_[li];
+          ++accepted_in_lane_[li];
           if (r.shard_id != lane.shard.id) mispredicted = true;
           lane.delivered_records += 1;
           lane.delivered_lines += ids.size();
@@ -718,7 +720,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     if (same_generation) {
       for (size_t li = 0; li < lanes_.size(); ++li) {
         if (sent_in_lane_[li] > 0) {
-          lanes_[li].rate.on_result(sent_in_lane_[li], throttled_in_lane_[li], now);
+          lanes_[li].rate.on_result(sent_in_lane_[li], throttled_in_lane_[li],
+                                    accepted_in_lane_[li], now);
         }
       }
     }
@@ -1242,7 +1245,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   std::string body_;
   std::string blob_;
   KplAggregator aggregator_;
-  std::vector<size_t> sent_in_lane_, throttled_in_lane_;  // of the answer being read
+  std::vector<size_t> sent_in_lane_, throttled_in_lane_, accepted_in_lane_;  // of the answer read
 
   // Timers.
   bool wake_armed_ = false;

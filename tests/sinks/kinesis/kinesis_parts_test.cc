@@ -323,9 +323,9 @@ TEST(KinesisShardRate, ShapesToTheLimitAndBacksOffOnThrottling) {
   EXPECT_LE(second, 1001);
   // A throttle cuts the rate at most once per second, in proportion to the share refused since
   // the last cut.
-  rate.on_result(100, 10, t);  // 10% refused: keep 85%
+  rate.on_result(100, 10, 100 - 10, t);  // 10% refused: keep 85%
   EXPECT_NEAR(rate.factor(), 0.85, 1e-9);
-  rate.on_result(100, 90, t + 100ms);  // within the same second: counted, no second cut
+  rate.on_result(100, 90, 100 - 90, t + 100ms);  // within the same second: counted, no second cut
   EXPECT_NEAR(rate.factor(), 0.85, 1e-9);
   EXPECT_EQ(rate.throttled(), 100u);
   // And it climbs back while the shard accepts.
@@ -335,10 +335,10 @@ TEST(KinesisShardRate, ShapesToTheLimitAndBacksOffOnThrottling) {
   EXPECT_DOUBLE_EQ(rate.factor(), 1.0);
   // The refusals counted since the last cut decide the next: 90 of 100 earlier, then 10 of
   // 4,900 more: 100 of 5,000, 2%, so 3% off.
-  rate.on_result(4900, 10, t + 61s);
+  rate.on_result(4900, 10, 4900 - 10, t + 61s);
   EXPECT_NEAR(rate.factor(), 0.97, 1e-9);
   // One refused record of many takes off the least cut.
-  rate.on_result(5000, 1, t + 62s);
+  rate.on_result(5000, 1, 5000 - 1, t + 62s);
   EXPECT_NEAR(rate.factor(), 0.97 * (1.0 - ShardRate::kMinCut), 1e-9);
   (void)rate.allows(1, 1, t + 200s);
   // A record larger than the burst still goes, alone, when the bucket is full.
@@ -355,7 +355,7 @@ ShardRate::Clock::time_point send_steadily(ShardRate& rate, ShardRate::Clock::ti
                                            int seconds, size_t refused) {
   for (int i = 0; i < seconds * 10; ++i) {
     t += 100ms;
-    rate.on_result(100, refused, t);
+    rate.on_result(100, refused, 100 - refused, t);
   }
   return t;
 }
@@ -376,8 +376,18 @@ TEST(KinesisShardRate, ABurstRefusedAfterAStallCutsToWhatTheShardTook) {
   EXPECT_DOUBLE_EQ(rate.factor(), 1.0);
   // A stall bunched 1.5 s of calls into one of the shard's windows: a third refused at once.
   // By the share alone this would halve the rate; the shard took 1,000 a second just before.
-  rate.on_result(1500, 500, t + 100ms);
+  rate.on_result(1500, 500, 1500 - 500, t + 100ms);
   EXPECT_NEAR(rate.factor(), 1.0 - ShardRate::kMinCut, 1e-9) << "only the least cut";
+}
+
+TEST(KinesisShardRate, RecordsThatFailedOtherwiseAreNotCountedAsTaken) {
+  auto t0 = ShardRate::Clock::time_point{} + 100s;
+  ShardRate rate({1000, 1e6}, t0);
+  // Each call of 100: 20 throttled, 60 failed otherwise (InternalFailure), 20 accepted. The shard
+  // took 200 a second, not 800; the share refused (20%) decides the cut.
+  auto t = t0;
+  for (int i = 0; i < 10; ++i) rate.on_result(100, 20, 20, t += 100ms);
+  EXPECT_NEAR(rate.factor(), 0.7, 1e-9);
 }
 
 TEST(KinesisShardRate, ACutStopsAtWhatTheShardAccepted) {
