@@ -1,5 +1,6 @@
 // The per-origin domain-ownership cache: who asks, who waits, how one answer is judged per
 // service, and what happens when the asking endpoint stops. No network: `ask` only records.
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -31,14 +32,18 @@ struct Endpoint {
   }
 };
 
+// Each endpoint in turn wants an answer for `key`, before any answer came.
+void verify_in_turn(ChallengeCache& cache, std::initializer_list<Endpoint*> endpoints,
+                    const std::string& key) {
+  for (Endpoint* e : endpoints) e->verify(cache, key);
+}
+
 const std::string kOrigin = "https://logs.example/.well-known/fastly/logging/challenge";
 
 TEST(ChallengeCache, EndpointsWaitingTogetherShareOneGetAndAreJudgedEachForItsService) {
   ChallengeCache cache;
   Endpoint a{challenge_token("svc1")}, b{challenge_token("svc1")}, c{challenge_token("svc2")};
-  a.verify(cache, kOrigin);
-  b.verify(cache, kOrigin);
-  c.verify(cache, kOrigin);
+  verify_in_turn(cache, {&a, &b, &c}, kOrigin);
   EXPECT_EQ(a.asked + b.asked + c.asked, 1) << "one GET for the origin";
   EXPECT_EQ(a.asked, 1) << "the first to want an answer asks";
   EXPECT_TRUE(a.results.empty() && b.results.empty() && c.results.empty());
@@ -104,9 +109,7 @@ TEST(ChallengeCache, OriginsAreSeparate) {
 TEST(ChallengeCache, WhenTheAskerStopsTheNextWaiterAsks) {
   ChallengeCache cache;
   Endpoint a{challenge_token("svc1")}, b{challenge_token("svc1")}, c{challenge_token("svc1")};
-  a.verify(cache, kOrigin);
-  b.verify(cache, kOrigin);
-  c.verify(cache, kOrigin);
+  verify_in_turn(cache, {&a, &b, &c}, kOrigin);
   cache.cancel(kOrigin, &a);  // a's client stopped: its GET will never be answered
   EXPECT_EQ(b.asked, 1) << "b, next in line, sends the GET";
   EXPECT_EQ(c.asked, 0);
@@ -120,8 +123,7 @@ TEST(ChallengeCache, WhenTheAskerStopsTheNextWaiterAsks) {
 TEST(ChallengeCache, AWaiterThatStopsIsForgottenAndTheGetGoesOn) {
   ChallengeCache cache;
   Endpoint a{challenge_token("svc1")}, b{challenge_token("svc1")};
-  a.verify(cache, kOrigin);
-  b.verify(cache, kOrigin);
+  verify_in_turn(cache, {&a, &b}, kOrigin);
   cache.cancel(kOrigin, &b);
   EXPECT_EQ(cache.asks(kOrigin), 1u) << "a's GET is still in flight";
   cache.answer(kOrigin, answer_200("*"));

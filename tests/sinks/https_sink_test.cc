@@ -138,6 +138,13 @@ std::shared_ptr<HttpsSinkSettings> settings_for(const Receiver& r) {
   return s;
 }
 
+// The same, with period 0: every line is sent as soon as it is queued.
+std::shared_ptr<HttpsSinkSettings> sending_at_once(const Receiver& r) {
+  auto s = settings_for(r);
+  s->delivery.period_seconds = 0;
+  return s;
+}
+
 std::vector<std::string> numbered(int from, int to) {
   std::vector<std::string> out;
   for (int i = from; i < to; ++i) out.push_back("line " + std::to_string(i));
@@ -200,8 +207,7 @@ TEST(HttpsSink, FailedRequestsAreRetriedInOrderBeforeAnythingNew) {
 TEST(HttpsSink, ChallengeFailureHoldsLinesUntilTheReceiverServesTheHash) {
   Receiver r;
   r.set_challenge("not the hash\n");
-  auto s = settings_for(r);
-  s->delivery.period_seconds = 0;
+  auto s = sending_at_once(r);
   Harness h(s);
   h.push({"held"});
   ASSERT_TRUE(
@@ -222,8 +228,7 @@ TEST(HttpsSink, EndpointsToOneOriginAskTheChallengeOnce) {
   auto cache = std::make_shared<ChallengeCache>();
   std::vector<std::unique_ptr<Harness>> endpoints;
   for (int i = 0; i < 4; ++i) {
-    auto s = settings_for(r);
-    s->delivery.period_seconds = 0;
+    auto s = sending_at_once(r);
     endpoints.push_back(std::make_unique<Harness>(s, cache));
     endpoints.back()->push({"from " + std::to_string(i)});
   }
@@ -231,16 +236,14 @@ TEST(HttpsSink, EndpointsToOneOriginAskTheChallengeOnce) {
   EXPECT_EQ(r.challenges(), 1) << "four endpoints, one origin, one GET";
 
   // An endpoint started later, once the origin is verified for the service, does not ask.
-  auto s = settings_for(r);
-  s->delivery.period_seconds = 0;
+  auto s = sending_at_once(r);
   Harness late(s, cache);
   late.push({"late"});
   ASSERT_TRUE(eventually([&] { return r.accepted().size() == 5; }));
   EXPECT_EQ(r.challenges(), 1);
 
   // Without the shared cache each endpoint asks for itself.
-  auto own = settings_for(r);
-  own->delivery.period_seconds = 0;
+  auto own = sending_at_once(r);
   Harness alone(own);
   alone.push({"alone"});
   ASSERT_TRUE(eventually([&] { return r.accepted().size() == 6; }));
@@ -251,10 +254,8 @@ TEST(HttpsSink, OneOriginsAnswerIsJudgedForEachService) {
   Receiver r;
   r.set_challenge(challenge_token("svc1") + "\n");
   auto cache = std::make_shared<ChallengeCache>();
-  auto s1 = settings_for(r);
-  s1->delivery.period_seconds = 0;
-  auto s2 = settings_for(r);
-  s2->delivery.period_seconds = 0;
+  auto s1 = sending_at_once(r);
+  auto s2 = sending_at_once(r);
   Harness ours(s1, cache, "svc1");
   Harness theirs(s2, cache, "svc2");
   ours.push({"svc1 line"});
@@ -304,8 +305,7 @@ TEST(HttpsSink, AdaptiveConcurrencyDeliversEverythingThroughErrors) {
 TEST(HttpsSink, StopGivesUnsentLinesBackInOrder) {
   Receiver r;
   r.set_challenge(std::nullopt);  // never verified: nothing leaves
-  auto s = settings_for(r);
-  s->delivery.period_seconds = 0;
+  auto s = sending_at_once(r);
   {
     Harness h(s);
     h.push(numbered(0, 5));

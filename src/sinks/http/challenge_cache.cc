@@ -5,10 +5,14 @@
 #include "sinks/http/challenge.h"
 
 namespace sluice {
+namespace {
 
+// Whether an answer proves ownership for `token`: 200 and a line that is the token or "*".
 bool challenge_passed(const HttpOutcome& outcome, std::string_view token) {
   return outcome.transport_ok && outcome.status == 200 && challenge_accepts(outcome.body, token);
 }
+
+}  // namespace
 
 void ChallengeCache::verify(const std::string& key, const void* owner, std::string token, Ask ask,
                             Done done) {

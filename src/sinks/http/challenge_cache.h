@@ -72,8 +72,4 @@ class ChallengeCache {
   std::unordered_map<std::string, Origin> origins_;
 };
 
-// Whether a challenge answer proves ownership for `token`: 200 and a line that is the token or
-// "*" (challenge_accepts).
-[[nodiscard]] bool challenge_passed(const HttpOutcome& outcome, std::string_view token);
-
 }  // namespace sluice

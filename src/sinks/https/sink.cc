@@ -128,8 +128,9 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     linger_timer_.cancel();
     challenge_timer_.cancel();
     if (client_) client_->stop();  // joins the client thread: no response arrives after this
-    // After the client stopped: a challenge GET of ours still counted as in flight is handed on.
-    if (asked_challenge_) challenges_->cancel(challenge_key_, this);
+    // After the client stopped: a challenge GET of ours still counted as in flight is handed on
+    // (a no-op when this endpoint is not waiting on the cache).
+    challenges_->cancel(challenge_key_, this);
     // Newest first: the open batch, then requests from the newest. Delivered requests are
     // acknowledged (sending them again would only duplicate); the rest go back to the front.
     release(open_.leases, /*delivered=*/false);
@@ -176,11 +177,10 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   // Asks the cache; the GET (ours, or another endpoint's to the same origin) is sent by `ask`
   // on this endpoint's client, and its answer is handed to the cache from the client thread.
   void send_challenge() {
-    asked_challenge_ = true;
     std::weak_ptr<HttpsSinkCore> weak = weak_from_this();
     auto ask = [weak, cache = challenges_, key = challenge_key_] {
       auto self = weak.lock();
-      if (!self || !self->client_) {
+      if (!self) {
         cache->answer(key, HttpOutcome{.transport_ok = false,
                                        .transport = HttpOutcome::Transport::kConnection,
                                        .transport_error = "the endpoint stopped"});
@@ -200,7 +200,6 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   }
 
   void on_challenge(bool verified, const HttpOutcome& o) {
-    asked_challenge_ = false;
     if (verified) {
       verified_ = true;
       challenge_backoff_.reset();
@@ -539,7 +538,6 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   std::atomic<bool> wake_posted_{false};
 
   bool verified_ = false;
-  bool asked_challenge_ = false;  // a verify() of ours is waiting for its answer
   bool stopped_ = false;
   bool flushing_ = false;
   bool linger_armed_ = false;
