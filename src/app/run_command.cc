@@ -18,7 +18,7 @@ int run(const std::string& path) {
   }
   std::string name = path.empty() ? "the embedded default configuration" : path;
   size_t services = config->services.size();
-  auto engine = Engine::start(std::move(*config));
+  auto engine = Engine::start(std::move(*config), path);
   if (!engine) {
     fmt::print(stderr, "sluice run: {}\n", engine.error().message());
     return 1;
@@ -38,7 +38,9 @@ void add_run_command(CLI::App& app, int& exit_code) {
       "Run sluice. Without -c it runs the embedded default configuration: syslog on "
       "127.0.0.1:5140 (TCP and UDP), HTTP ingest on 127.0.0.1:8080, the API on 127.0.0.1:8686, "
       "and one service, \"default\", whose endpoint \"stdout\" prints Common Log Format lines. "
-      "SIGTERM or SIGINT drains the queues for up to shutdown_grace and stops.");
+      "SIGHUP reloads the file given with -c and activates it live (a file that fails validation "
+      "is refused and the running configuration stays). SIGTERM or SIGINT drains the queues for "
+      "up to shutdown_grace and stops.");
   cmd->add_option("-c,--config", *path, "The configuration file (sluice.toml)");
   cmd->callback([path, &exit_code] { exit_code = run(*path); });
 }

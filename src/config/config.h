@@ -66,6 +66,9 @@ struct EndpointConfig {
   FsyncMode fsync = FsyncMode::kInterval;
   uint64_t keep_acked = 0;
   std::shared_ptr<const SinkSettings> settings;  // the type's own fields
+  // The type, message_type and type fields as text: equal fingerprints mean the same sink
+  // (an activation keeps it), different ones a restart. Set by the loader.
+  std::string sink_fingerprint;
 };
 
 struct ServiceConfig {
@@ -104,7 +107,8 @@ struct Config {
   std::vector<ServiceConfig> services;
   StorageConfig storage;
   double shutdown_grace_seconds = 10;
-  std::string source_name;  // the file it came from, for messages
+  unsigned delivery_threads = 0;  // delivery loops; 0: one per core
+  std::string source_name;        // the file it came from, for messages
 
   [[nodiscard]] const ServiceConfig* service(std::string_view id) const {
     for (const auto& s : services) {

@@ -132,6 +132,22 @@ std::optional<FsyncMode> read_fsync(TableReader& r) {
                             : FsyncMode::kNever;
 }
 
+// What the running sink is built from: the type, the framing, and every field that is not one
+// of the common ones read at ingest or by the queue. Two versions of an endpoint with the same
+// fingerprint share a sink across an activation; a different one restarts it. toml++ keeps a
+// table's keys sorted, so the text does not depend on the order the file lists them in.
+std::string sink_fingerprint(const toml::table& endpoint, const EndpointConfig& e) {
+  toml::table fields = endpoint;
+  for (std::string_view common :
+       {"name", "format", "format_version", "placement", "response_condition", "message_type",
+        "queue_max_bytes", "when_full", "max_bytes", "fsync", "keep_acked"}) {
+    fields.erase(common);
+  }
+  std::ostringstream text;
+  text << e.type << '\n' << int(e.message_type) << '\n' << fields;
+  return text.str();
+}
+
 void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index,
                    const StorageConfig& storage, ConfigErrors& errors) {
   std::string name;
@@ -204,6 +220,7 @@ void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index,
   }
   r.finish();
   if (e.name.empty() || !type) return;
+  e.sink_fingerprint = sink_fingerprint(t, e);
   for (const auto& other : svc.endpoints) {
     if (other.name == e.name) {
       errors.add(
@@ -335,6 +352,7 @@ Result<Config> load_config_string(std::string_view text, std::string source_name
     sr.finish();
   }
   if (auto g = r.seconds("shutdown_grace", 0, 3600)) config.shutdown_grace_seconds = *g;
+  if (auto n = r.integer("delivery_threads", 0, 256)) config.delivery_threads = unsigned(*n);
   read_services(r.tables("service"), config, errors);
   read_sources(r.tables("source"), config, errors);
   r.finish();

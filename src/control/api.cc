@@ -25,7 +25,7 @@ std::string label(std::string_view v) {
   return out;
 }
 
-std::string endpoint_labels(const EndpointRuntime& e) {
+std::string endpoint_labels(const EndpointChannel& e) {
   return fmt::format("service=\"{}\",endpoint=\"{}\"", label(e.service_id), label(e.name()));
 }
 
@@ -56,21 +56,22 @@ void append_error_json(std::string& out, const EndpointStatus::ErrorEvent& e) {
 
 std::string Api::metrics() const {
   std::string out;
-  const auto& eps = router_.endpoints();
+  std::vector<std::shared_ptr<EndpointChannel>> eps;
+  for (auto& view : topology_.channels()) eps.push_back(std::move(view.channel));
   auto counter = [&](std::string_view name, std::string_view help, auto get) {
     header(out, name, "counter", help);
     for (const auto& e : eps)
       out += fmt::format("{}{{{}}} {}\n", name, endpoint_labels(*e), get(*e));
   };
   counter("sluice_endpoint_received_total", "Lines accepted into the endpoint's queue.",
-          [](const EndpointRuntime& e) { return e.counters.received.load(); });
+          [](const EndpointChannel& e) { return e.counters.received.load(); });
   counter("sluice_endpoint_delivered_total", "Lines the destination acknowledged.",
-          [](const EndpointRuntime& e) { return e.counters.delivered.load(); });
+          [](const EndpointChannel& e) { return e.counters.delivered.load(); });
   counter("sluice_endpoint_delivered_bytes_total",
           "Bytes the destination acknowledged, framing included.",
-          [](const EndpointRuntime& e) { return e.counters.delivered_bytes.load(); });
+          [](const EndpointChannel& e) { return e.counters.delivered_bytes.load(); });
   counter("sluice_endpoint_retried_total", "Lines sent again after a failure.",
-          [](const EndpointRuntime& e) { return e.counters.retried.load(); });
+          [](const EndpointChannel& e) { return e.counters.retried.load(); });
 
   header(out, "sluice_endpoint_dropped_total", "counter", "Lines dropped, by reason.");
   for (const auto& e : eps) {
@@ -89,10 +90,10 @@ std::string Api::metrics() const {
   }
   counter("sluice_endpoint_invalid_json_total",
           "Lines sent as JSON strings because they were not valid JSON (json_format 1 and 2).",
-          [](const EndpointRuntime& e) { return e.counters.invalid_json.load(); });
+          [](const EndpointChannel& e) { return e.counters.invalid_json.load(); });
   counter("sluice_endpoint_throttled_total",
           "Records the destination refused for its rate limit, all retried (Kinesis).",
-          [](const EndpointRuntime& e) { return e.counters.throttled.load(); });
+          [](const EndpointChannel& e) { return e.counters.throttled.load(); });
   header(out, "sluice_endpoint_requests_in_flight", "gauge",
          "Requests sent and not yet answered (HTTP endpoints).");
   for (const auto& e : eps) {
@@ -175,7 +176,7 @@ std::string Api::metrics() const {
   }
   header(out, "sluice_unknown_endpoint_total", "counter",
          "Log statements dropped because their service has no endpoint of that name.");
-  for (const auto& [key, count] : router_.unknown_counts()) {
+  for (const auto& [key, count] : topology_.unknown_counts()) {
     out += fmt::format("sluice_unknown_endpoint_total{{service=\"{}\",endpoint=\"{}\"}} {}\n",
                        label(key.first), label(key.second), count);
   }
@@ -195,11 +196,38 @@ std::string Api::metrics() const {
   return out;
 }
 
+void Api::append_config_status(std::string& out) const {
+  out += "\"config\":{\"file\":";
+  std::string file = reloads_.file();
+  if (file.empty()) {
+    out += "null";
+  } else {
+    append_json_string(out, file);
+  }
+  out += fmt::format(",\"generation\":{},\"activated_at\":\"{}\",\"last_reload\":",
+                     topology_.generation(), iso_time(topology_.activated_at()));
+  auto last = reloads_.last();
+  if (!last) {
+    out += "null}";
+    return;
+  }
+  out += fmt::format("{{\"at\":\"{}\",\"result\":\"{}\",\"errors\":[", iso_time(last->at),
+                     last->activated ? "activated" : "refused");
+  for (size_t i = 0; i < last->errors.size(); ++i) {
+    if (i > 0) out += ",";
+    append_json_string(out, last->errors[i]);
+  }
+  out += "]}}";
+}
+
 std::string Api::status() const {
-  std::string out = "{\"endpoints\":[";
+  std::string out = "{";
+  append_config_status(out);
+  out += ",\"endpoints\":[";
   auto now = std::chrono::system_clock::now();
   bool first = true;
-  for (const auto& e : router_.endpoints()) {
+  for (const auto& view : topology_.channels()) {
+    const auto& e = view.channel;
     EndpointStatus::Snapshot s = e->status.snapshot();
     QueueDepth depth = e->queue->depth();
     out += first ? "" : ",";
@@ -209,7 +237,8 @@ std::string Api::status() const {
     out += ",\"name\":";
     append_json_string(out, e->name());
     out += ",\"type\":";
-    append_json_string(out, e->config->type);
+    append_json_string(out, view.type);
+    if (view.retiring) out += ",\"retiring\":true";
     out += ",\"state\":";
     append_json_string(out, s.state);
     out += ",\"last_success\":";
@@ -273,7 +302,8 @@ std::string Api::status() const {
 std::string Api::errors(std::string_view endpoint_filter) const {
   std::string out = "{\"endpoints\":[";
   bool first = true;
-  for (const auto& e : router_.endpoints()) {
+  for (const auto& view : topology_.channels()) {
+    const auto& e = view.channel;
     if (!endpoint_filter.empty() && e->name() != endpoint_filter) continue;
     out += first ? "" : ",";
     first = false;

@@ -4,9 +4,10 @@
 #include <string>
 #include <vector>
 
+#include "control/reload_log.h"
 #include "net/http_server.h"
-#include "route/router.h"
 #include "sources/source.h"
+#include "topology/topology.h"
 
 namespace sluice {
 
@@ -20,8 +21,8 @@ struct SourceInfo {
 // per endpoint), GET /errors (the last hour of delivery errors per endpoint), GET /health.
 class Api {
  public:
-  Api(const Router& router, std::vector<SourceInfo> sources)
-      : router_(router), sources_(std::move(sources)) {}
+  Api(const Topology& topology, const ReloadLog& reloads, std::vector<SourceInfo> sources)
+      : topology_(topology), reloads_(reloads), sources_(std::move(sources)) {}
 
   [[nodiscard]] HttpResponse handle(const HttpRequest& request) const;
   [[nodiscard]] std::string metrics() const;
@@ -29,7 +30,11 @@ class Api {
   [[nodiscard]] std::string errors(std::string_view endpoint_filter) const;
 
  private:
-  const Router& router_;
+  // "config": the active generation, when it was activated, and the last reload's outcome.
+  void append_config_status(std::string& out) const;
+
+  const Topology& topology_;
+  const ReloadLog& reloads_;
   std::vector<SourceInfo> sources_;
 };
 

@@ -5,11 +5,13 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <future>
+#include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 
+#include "config/config_loader.h"
 #include "engine/sink_factory.h"
 #include "sinks/http/challenge_cache.h"
 
@@ -22,68 +24,109 @@ std::string this_hostname() {
   return name;
 }
 
-sigset_t shutdown_signals() {
+sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
   return set;
+}
+
+std::vector<std::string_view> split_lines(std::string_view text) {
+  std::vector<std::string_view> lines;
+  while (!text.empty()) {
+    size_t end = text.find('\n');
+    std::string_view line = text.substr(0, end);
+    if (!line.empty()) lines.push_back(line);
+    if (end == std::string_view::npos) break;
+    text.remove_prefix(end + 1);
+  }
+  return lines;
+}
+
+// The sections a running engine does not change: sources and the API keep their sockets,
+// and the queues their storage.
+std::vector<std::string> fixed_section_changes(const Config& running, const Config& next) {
+  auto source_key = [](const SourceConfig& s) {
+    return std::tie(s.type, s.listen.host, s.listen.port, s.transport, s.service, s.payload,
+                    s.tls_cert, s.tls_key, s.max_body_bytes);
+  };
+  std::vector<std::string> changes;
+  bool sources_same = running.sources.size() == next.sources.size();
+  for (size_t i = 0; sources_same && i < next.sources.size(); ++i) {
+    sources_same = source_key(running.sources[i]) == source_key(next.sources[i]);
+  }
+  if (!sources_same) changes.push_back("[[source]] changes take effect at the next start");
+  if (running.api.enabled != next.api.enabled ||
+      running.api.listen.to_string() != next.api.listen.to_string()) {
+    changes.push_back("[api] changes take effect at the next start");
+  }
+  const StorageConfig& a = running.storage;
+  const StorageConfig& b = next.storage;
+  if (std::tie(a.dir, a.fsync, a.fsync_interval_seconds, a.segment_bytes, a.max_bytes,
+               a.keep_acked) != std::tie(b.dir, b.fsync, b.fsync_interval_seconds, b.segment_bytes,
+                                         b.max_bytes, b.keep_acked)) {
+    changes.push_back("[storage] changes take effect at the next start");
+  }
+  if (running.delivery_threads != next.delivery_threads) {
+    changes.push_back("delivery_threads takes effect at the next start");
+  }
+  return changes;
 }
 
 }  // namespace
 
-Result<std::unique_ptr<Engine>> Engine::start(Config config) {
-  // Block the shutdown signals before any thread exists, so that every thread inherits the
-  // mask and only run_until_signal() receives them. Broken connections must be errors on the
-  // socket, not a signal that kills the process.
-  sigset_t signals = shutdown_signals();
+Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_file) {
+  // Block the shutdown and reload signals before any thread exists, so that every thread
+  // inherits the mask and only run_until_signal() receives them. Broken connections must be
+  // errors on the socket, not a signal that kills the process.
+  sigset_t signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
   std::unique_ptr<Engine> engine(new Engine());
   Engine& e = *engine;
   e.config_ = std::move(config);
-  auto router = Router::build(e.config_);
-  if (!router) return router.error();
-  e.router_ = std::move(*router);
-  // What recovery of the disk queues found: operators want to know about damage at once.
-  for (const auto& endpoint : e.router_->endpoints()) {
-    auto st = endpoint->queue->storage_stats();
-    if (!st) continue;
-    QueueDepth d = endpoint->queue->depth();
-    fmt::print(stderr,
-               "sluice: service \"{}\" endpoint \"{}\": disk queue: {} line(s), {} bytes "
-               "recovered; torn records cut off: {}; corrupt records skipped: {} ({} bytes)\n",
-               endpoint->service_id, endpoint->name(), d.lines, d.bytes, st->recovered_torn_records,
-               st->corrupt_records_skipped, st->corrupt_bytes_skipped);
-  }
+  e.config_file_ = std::move(config_file);
+  e.reloads_.set_file(e.config_file_);
+  e.shutdown_grace_seconds_ = e.config_.shutdown_grace_seconds;
 
-  std::string hostname = this_hostname();
-  auto challenges = std::make_shared<ChallengeCache>();
-  for (const auto& endpoint : e.router_->endpoints()) {
-    auto ctx =
-        std::make_unique<SinkContext>(SinkContext{*endpoint, e.delivery_io_, hostname, challenges});
-    std::unique_ptr<Sink> sink = make_sink(*ctx);
-    if (!sink) {
-      return Error(fmt::format("service \"{}\" endpoint \"{}\": type \"{}\" cannot run yet",
-                               endpoint->service_id, endpoint->name(), endpoint->config->type));
-    }
-    e.sink_contexts_.push_back(std::move(ctx));
-    e.sinks_.push_back(std::move(sink));
+  unsigned delivery_threads = e.config_.delivery_threads != 0
+                                  ? e.config_.delivery_threads
+                                  : std::max(1u, std::thread::hardware_concurrency());
+  TopologyOptions options;
+  for (unsigned i = 0; i < delivery_threads; ++i) {
+    e.delivery_loops_.push_back(std::make_unique<boost::asio::io_context>(1));
+    options.loops.push_back(e.delivery_loops_.back().get());
   }
+  options.hostname = this_hostname();
+  options.challenges = std::make_shared<ChallengeCache>();
+  options.storage = e.config_.storage;
+  options.make_sink = [](SinkContext& ctx) { return make_sink(ctx); };
+  e.topology_ = std::make_unique<Topology>(std::move(options));
+  // The loops run before the first activation: activation waits on them to stop a sink.
+  for (auto& loop : e.delivery_loops_) {
+    e.work_.push_back(std::make_unique<WorkGuard>(loop->get_executor()));
+    boost::asio::io_context* io = loop.get();
+    e.threads_.emplace_back([io] { io->run(); });
+  }
+  auto activated = e.topology_->activate(e.config_);
+  if (!activated) return activated.error();
+  for (const std::string& note : activated->notes) fmt::print(stderr, "sluice: {}\n", note);
 
   std::vector<SourceInfo> source_infos;
   for (const SourceConfig& sc : e.config_.sources) {
     e.source_counters_.push_back(std::make_unique<SourceCounters>());
-    auto source =
-        make_source(SourceContext{sc, *e.router_, e.ingest_io_, *e.source_counters_.back()});
+    auto source = make_source(
+        SourceContext{sc, e.topology_->routes(), e.ingest_io_, *e.source_counters_.back()});
     if (!source) return source.error();
     if (Status st = (*source)->start(); !st) return st.error();
     source_infos.push_back(SourceInfo{(*source)->describe(), e.source_counters_.back().get()});
     e.sources_.push_back(std::move(*source));
   }
 
-  e.api_ = std::make_unique<Api>(*e.router_, std::move(source_infos));
+  e.api_ = std::make_unique<Api>(*e.topology_, e.reloads_, std::move(source_infos));
   if (e.config_.api.enabled) {
     Api* api = e.api_.get();
     auto server = HttpServer::start(e.ingest_io_, e.config_.api.listen, 64 * 1024,
@@ -92,17 +135,10 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config) {
     e.api_server_ = std::move(*server);
   }
 
-  for (auto& sink : e.sinks_) sink->start();
-  e.ingest_work_ =
-      std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-          e.ingest_io_.get_executor());
-  e.delivery_work_ =
-      std::make_unique<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>>(
-          e.delivery_io_.get_executor());
+  e.work_.push_back(std::make_unique<WorkGuard>(e.ingest_io_.get_executor()));
   unsigned ingest_threads = std::max(1u, std::thread::hardware_concurrency());
   for (unsigned i = 0; i < ingest_threads; ++i)
     e.threads_.emplace_back([&e] { e.ingest_io_.run(); });
-  e.threads_.emplace_back([&e] { e.delivery_io_.run(); });
   return engine;
 }
 
@@ -110,6 +146,46 @@ Engine::~Engine() {
   shutdown();
 }
 
+std::chrono::milliseconds Engine::grace() const {
+  return std::chrono::milliseconds(int64_t(shutdown_grace_seconds_ * 1000));
+}
+
+bool Engine::reload() {
+  ReloadLog::Attempt attempt;
+  attempt.at = std::chrono::system_clock::now();
+  if (config_file_.empty()) {
+    attempt.errors.push_back("sluice runs the embedded default configuration: no file to reload");
+    fmt::print(stderr, "sluice: SIGHUP: {}\n", attempt.errors.back());
+    reloads_.record(std::move(attempt));
+    return false;
+  }
+  auto next = load_config_file(config_file_);
+  if (next) {
+    for (std::string& change : fixed_section_changes(config_, *next)) {
+      attempt.errors.push_back(std::move(change));
+    }
+  }
+  Result<ActivationReport> report =
+      next ? topology_->activate(*next) : Result<ActivationReport>(next.error());
+  if (!report) {
+    attempt.errors.clear();
+    for (std::string_view line : split_lines(report.error().message())) {
+      attempt.errors.emplace_back(line);
+    }
+    fmt::print(stderr, "sluice: reload of {} refused; the running configuration stays:\n",
+               config_file_);
+    for (const std::string& line : attempt.errors) fmt::print(stderr, "  {}\n", line);
+    reloads_.record(std::move(attempt));
+    return false;
+  }
+  shutdown_grace_seconds_ = next->shutdown_grace_seconds;
+  for (std::string& note : report->notes) attempt.errors.push_back(std::move(note));
+  fmt::print(stderr, "sluice: reloaded {}: {}\n", config_file_, report->summary());
+  for (const std::string& note : attempt.errors) fmt::print(stderr, "sluice: note: {}\n", note);
+  attempt.activated = true;
+  reloads_.record(std::move(attempt));
+  return true;
+}
 std::vector<std::string> Engine::describe() const {
   std::vector<std::string> out;
   for (const auto& s : sources_) out.push_back(s->describe());
@@ -121,15 +197,17 @@ std::vector<std::string> Engine::describe() const {
 }
 
 int Engine::run_until_signal() {
-  sigset_t signals = shutdown_signals();
+  sigset_t signals = handled_signals();
   timespec tick{0, 100 * 1000 * 1000};
   while (true) {
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) {
       fmt::print(stderr, "sluice: {} received, draining for up to {}s\n",
-                 sig == SIGTERM ? "SIGTERM" : "SIGINT", config_.shutdown_grace_seconds);
+                 sig == SIGTERM ? "SIGTERM" : "SIGINT", shutdown_grace_seconds_);
       break;
     }
+    if (sig == SIGHUP) reload();
+    topology_->tick(std::chrono::steady_clock::now(), grace());
     bool all_finished = !sources_.empty();
     for (const auto& s : sources_) all_finished = all_finished && s->finished();
     if (all_finished) break;
@@ -143,44 +221,38 @@ void Engine::shutdown() {
   stopped_ = true;
   for (auto& source : sources_) source->stop();
   if (api_server_) api_server_->stop();
-  for (auto& sink : sinks_) sink->flush();
+  topology_->flush_all();
 
-  auto deadline = std::chrono::steady_clock::now() +
-                  std::chrono::milliseconds(int64_t(config_.shutdown_grace_seconds * 1000));
+  auto deadline = std::chrono::steady_clock::now() + grace();
   while (std::chrono::steady_clock::now() < deadline) {
     uint64_t waiting = 0;
-    for (const auto& e : router_->endpoints()) waiting += e->queue->depth().lines;
+    for (const auto& view : topology_->channels()) waiting += view.channel->queue->depth().lines;
     if (waiting == 0) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
 
-  // Sinks stop on their own loop, so that no callback of theirs runs concurrently.
-  std::promise<void> sinks_stopped;
-  boost::asio::post(delivery_io_, [this, &sinks_stopped] {
-    for (auto& sink : sinks_) sink->stop();
-    sinks_stopped.set_value();
-  });
-  if (!threads_.empty()) sinks_stopped.get_future().wait();
-  ingest_work_.reset();
-  delivery_work_.reset();
+  // Each sink stops on its own loop, so that no callback of its runs concurrently.
+  topology_->stop_all();
+  work_.clear();
   ingest_io_.stop();
-  delivery_io_.stop();
+  for (auto& loop : delivery_loops_) loop->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();
 
-  for (const auto& e : router_->endpoints()) {
-    QueueDepth d = e->queue->depth();
-    if (d.lines > 0 && e->queue->storage_stats()) {
+  for (const auto& view : topology_->channels()) {
+    const EndpointChannel& e = *view.channel;
+    QueueDepth d = e.queue->depth();
+    if (d.lines > 0 && e.queue->storage_stats()) {
       fmt::print(stderr,
                  "sluice: service \"{}\" endpoint \"{}\": {} line(s), {} bytes not delivered "
                  "before the shutdown grace ran out; they stay on disk for the next start\n",
-                 e->service_id, e->name(), d.lines, d.bytes);
+                 e.service_id, e.name(), d.lines, d.bytes);
     } else if (d.lines > 0) {
       fmt::print(
           stderr,
           "sluice: service \"{}\" endpoint \"{}\": {} line(s), {} bytes not delivered before "
           "the shutdown grace ran out; they were in memory and are lost\n",
-          e->service_id, e->name(), d.lines, d.bytes);
+          e.service_id, e.name(), d.lines, d.bytes);
     }
   }
 }

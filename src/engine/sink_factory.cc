@@ -8,7 +8,7 @@
 namespace sluice {
 
 std::unique_ptr<Sink> make_sink(SinkContext& ctx) {
-  const std::string& type = ctx.endpoint.config->type;
+  const std::string& type = ctx.config->type;
   if (type == "file" || type == "stdout" || type == "stderr") return make_file_sink(ctx);
   if (type == "syslog") return make_syslog_sink(ctx);
   if (type == "https") return make_https_sink(ctx);

@@ -1,5 +1,6 @@
 #include "route/ingest_session.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
@@ -36,12 +37,23 @@ void count_cut(EndpointCounters& c, LineCut cut) {
 
 }  // namespace
 
-IngestSession::IngestSession(Router& router, std::string default_service, PayloadKind payload)
-    : router_(router),
+IngestSession::IngestSession(const ActiveRoutes& routes, std::string default_service,
+                             PayloadKind payload, bool tracks_durability)
+    : routes_(routes),
       default_service_(std::move(default_service)),
       payload_(payload),
-      pending_(router.endpoints().size()),
-      pushed_(router.endpoints().size(), 0) {}
+      tracks_durability_(tracks_durability) {}
+
+const RoutingTable& IngestSession::table() {
+  if (!table_) {
+    table_ = routes_.current();
+    // Slots are per table: a new version may have more of them.
+    if (slot_to_pending_.size() < table_->slot_count()) {
+      slot_to_pending_.resize(table_->slot_count(), -1);
+    }
+  }
+  return *table_;
+}
 
 Status IngestSession::submit(std::string_view payload) {
   std::string_view p = trim_left(payload);
@@ -62,7 +74,7 @@ Status IngestSession::submit(std::string_view payload) {
 }
 
 Status IngestSession::submit_record(std::string_view json, std::string_view service_id) {
-  const ServiceRuntime* svc = router_.service(service_id);
+  const ServiceRoutes* svc = table().service(service_id);
   if (svc == nullptr) {
     if (service_id.empty()) return Error("a request record arrived on a source with no service");
     return Error(fmt::format("no service \"{}\" for this request record", service_id));
@@ -71,13 +83,14 @@ Status IngestSession::submit_record(std::string_view json, std::string_view serv
   ctx_.now_usec = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
-  for (EndpointRuntime* e : svc->automatic) {
-    if (e->condition && !e->condition->matches(record_, ctx_)) continue;
+  for (const Route* route : svc->automatic) {
+    const EndpointPlan& plan = *route->plan;
+    if (plan.condition && !plan.condition->matches(record_, ctx_)) continue;
     line_.clear();
-    size_t start = render_key(*e, record_);
-    e->format->render(record_, ctx_, line_);
-    count_cut(e->counters, apply_line_rules(line_, start, e->max_line_bytes));
-    queue_line(*e, std::string_view(line_.data(), line_.size()));
+    size_t start = render_key(plan, record_);
+    plan.format->render(record_, ctx_, line_);
+    count_cut(route->channel->counters, apply_line_rules(line_, start, plan.max_line_bytes));
+    queue_line(*route, std::string_view(line_.data(), line_.size()));
   }
   return {};
 }
@@ -88,10 +101,11 @@ Status IngestSession::submit_log_statement(std::string_view text) {
     return Error(fmt::format(
         "not a log statement (syslog <service_id> <endpoint> :: message): '{}'", excerpt(text)));
   }
-  const ServiceRuntime* svc = router_.service(st->service_id);
-  EndpointRuntime* e = svc != nullptr ? svc->endpoint(st->endpoint) : nullptr;
-  if (e == nullptr) {
-    router_.count_unknown(st->service_id, st->endpoint);
+  const RoutingTable& t = table();
+  const ServiceRoutes* svc = t.service(st->service_id);
+  const Route* route = svc != nullptr ? svc->endpoint(st->endpoint) : nullptr;
+  if (route == nullptr) {
+    t.count_unknown(st->service_id, st->endpoint);
     if (svc == nullptr) {
       return Error(fmt::format("dropped: no service \"{}\" (endpoint \"{}\")",
                                excerpt(st->service_id), excerpt(st->endpoint)));
@@ -103,16 +117,17 @@ Status IngestSession::submit_log_statement(std::string_view text) {
   }
   line_.clear();
   // A log statement has no record: its key renders as the format would for an empty one.
-  size_t start = render_key(*e, no_record_);
+  const EndpointPlan& plan = *route->plan;
+  size_t start = render_key(plan, no_record_);
   line_.append(st->message.data(), st->message.data() + st->message.size());
-  count_cut(e->counters, apply_line_rules(line_, start, e->max_line_bytes));
-  queue_line(*e, std::string_view(line_.data(), line_.size()));
+  count_cut(route->channel->counters, apply_line_rules(line_, start, plan.max_line_bytes));
+  queue_line(*route, std::string_view(line_.data(), line_.size()));
   return {};
 }
 
-size_t IngestSession::render_key(const EndpointRuntime& e, const Record& record) {
-  if (!e.key_format) return 0;
-  e.key_format->render(record, ctx_, line_);
+size_t IngestSession::render_key(const EndpointPlan& plan, const Record& record) {
+  if (!plan.key_format) return 0;
+  plan.key_format->render(record, ctx_, line_);
   // The key follows the line rules too (which also keeps the separator out of it), capped at
   // what Kinesis accepts. Its cuts are not counted: they are not the line's.
   (void)apply_line_rules(line_, 0, kMaxLineKeyBytes);
@@ -120,18 +135,25 @@ size_t IngestSession::render_key(const EndpointRuntime& e, const Record& record)
   return line_.size();
 }
 
-void IngestSession::queue_line(EndpointRuntime& endpoint, std::string_view line) {
-  pending_[endpoint.index].add(line);
+void IngestSession::queue_line(const Route& route, std::string_view line) {
+  int32_t& index = slot_to_pending_[route.slot];
+  if (index < 0) {
+    if (used_ == pending_.size()) pending_.emplace_back();
+    index = int32_t(used_++);
+    pending_[size_t(index)].route = &route;
+  }
+  pending_[size_t(index)].lines.add(line);
   ++pending_lines_;
 }
 
 bool IngestSession::flush() {
+  if (!table_) return true;
   bool all = true;
-  const auto& endpoints = router_.endpoints();
-  for (size_t i = 0; i < pending_.size(); ++i) {
-    LineBatch& batch = pending_[i];
+  for (size_t i = 0; i < used_; ++i) {
+    LineBatch& batch = pending_[i].lines;
     if (batch.empty()) continue;
-    EndpointRuntime& e = *endpoints[i];
+    const Route& route = *pending_[i].route;
+    EndpointChannel& e = *route.channel;
     size_t before = batch.size();
     PushResult r = e.queue->push(batch);
     e.counters.received.fetch_add(r.accepted, std::memory_order_relaxed);
@@ -141,20 +163,20 @@ bool IngestSession::flush() {
                                                                    std::memory_order_relaxed);
     }
     pending_lines_ -= before - batch.size();
-    if (r.accepted > 0) pushed_[i] = 1;
+    if (r.accepted > 0 && tracks_durability_) pushed_.push_back(table_->channel_of(route));
     if (r.full) all = false;
   }
-  return all;
+  if (!all) return false;
+  // The batch is queued: forget its endpoints and let its version go.
+  for (size_t i = 0; i < used_; ++i) slot_to_pending_[pending_[i].route->slot] = -1;
+  used_ = 0;
+  table_.reset();
+  return true;
 }
 
-}  // namespace sluice
-
-namespace sluice {
-
 bool IngestSession::pending_for_durable_queue() const {
-  const auto& endpoints = router_.endpoints();
-  for (size_t i = 0; i < pending_.size(); ++i) {
-    if (!pending_[i].empty() && endpoints[i]->queue->durable()) return true;
+  for (size_t i = 0; i < used_; ++i) {
+    if (!pending_[i].lines.empty() && pending_[i].route->channel->queue->durable()) return true;
   }
   return false;
 }
@@ -169,13 +191,13 @@ void IngestSession::when_durable(std::function<void()> done) {
   auto arrive = [join] {
     if (join->remaining.fetch_sub(1) == 1) join->done();
   };
-  const auto& endpoints = router_.endpoints();
-  for (size_t i = 0; i < pushed_.size(); ++i) {
-    if (!pushed_[i]) continue;
-    pushed_[i] = 0;
+  std::sort(pushed_.begin(), pushed_.end());
+  pushed_.erase(std::unique(pushed_.begin(), pushed_.end()), pushed_.end());
+  for (const auto& channel : pushed_) {
     join->remaining.fetch_add(1);
-    endpoints[i]->queue->when_durable(arrive);
+    channel->queue->when_durable(arrive);
   }
+  pushed_.clear();
   arrive();
 }
 

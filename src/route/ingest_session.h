@@ -9,7 +9,7 @@
 #include "core/result.h"
 #include "format/eval_context.h"
 #include "queue/line_batch.h"
-#include "route/router.h"
+#include "topology/routing_table.h"
 
 namespace sluice {
 
@@ -18,11 +18,19 @@ namespace sluice {
 //
 // Messages are decoded once, rendered for every endpoint that wants them, and collected in
 // per-endpoint batches; flush() hands the batches to the queues, one lock per batch.
+//
+// A batch (what is submitted between two flushes that emptied the session) is routed by one
+// configuration version: the session reads the active routing table at the batch's first
+// message and keeps it until the batch is all queued, then lets it go, so that a removed
+// endpoint can drain and close once no session holds it.
 class IngestSession {
  public:
   // `default_service`: the service for request records; may be empty for sources that only
   // carry log statements or name the service themselves.
-  IngestSession(Router& router, std::string default_service, PayloadKind payload);
+  // `tracks_durability`: the caller asks when_durable() after its flushes (HTTP ingest), so the
+  // session remembers the queues it pushed to until then.
+  IngestSession(const ActiveRoutes& routes, std::string default_service, PayloadKind payload,
+                bool tracks_durability = false);
 
   // One message payload, already stripped of any syslog header: a log statement
   // (`syslog <sid> <name> :: msg`) or a JSON request record for the default service, as
@@ -37,6 +45,8 @@ class IngestSession {
   // flush() again shortly. Drop policies never return false.
   [[nodiscard]] bool flush();
   [[nodiscard]] bool has_pending() const { return pending_lines_ > 0; }
+  // The version routing the current batch; 0 between batches.
+  [[nodiscard]] uint64_t generation() const { return table_ ? table_->generation() : 0; }
   // Some pending line waits for a durable (disk) queue: not yet safe to acknowledge.
   [[nodiscard]] bool pending_for_durable_queue() const;
 
@@ -46,21 +56,36 @@ class IngestSession {
   void when_durable(std::function<void()> done);
 
  private:
-  void queue_line(EndpointRuntime& endpoint, std::string_view line);
+  // The table of the current batch, read at its first message.
+  const RoutingTable& table();
+  void queue_line(const Route& route, std::string_view line);
   // Renders the endpoint's key (if it has a key format) and its separator into line_; returns
   // where the line starts.
-  size_t render_key(const EndpointRuntime& endpoint, const Record& record);
+  size_t render_key(const EndpointPlan& plan, const Record& record);
 
-  Router& router_;
+  // Lines of the current batch for one endpoint.
+  struct Pending {
+    const Route* route = nullptr;
+    LineBatch lines;
+  };
+
+  const ActiveRoutes& routes_;
+  std::shared_ptr<const RoutingTable> table_;
   std::string default_service_;
   PayloadKind payload_;
+  bool tracks_durability_;
   RecordDecoder decoder_;
   Record record_;
   Record no_record_;  // stays empty: what log statements render keys from
   EvalContext ctx_;
   LineBuffer line_;
-  std::vector<LineBatch> pending_;  // by EndpointRuntime::index
-  std::vector<uint8_t> pushed_;     // by index: lines pushed since the last when_durable()
+  // The endpoints this batch touched, in pending_[0, used_); entries past used_ keep their
+  // buffers for the next batches. A batch touches only the endpoints it routes to.
+  std::vector<Pending> pending_;
+  size_t used_ = 0;
+  std::vector<int32_t> slot_to_pending_;  // by Route::slot; -1: not touched by this batch
+  // Channels that took lines since the last when_durable(), held so they stay valid.
+  std::vector<std::shared_ptr<EndpointChannel>> pushed_;
   size_t pending_lines_ = 0;
 };
 

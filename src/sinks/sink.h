@@ -7,16 +7,20 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
 
-#include "route/endpoint_state.h"
+#include "config/config.h"
+#include "topology/endpoint_channel.h"
 
 namespace sluice {
 
 class ChallengeCache;
 
-// What a sink is given: its endpoint (config, queue, counters, status) and the event loop its
-// I/O runs on. Both outlive the sink.
+// What a sink is given: its endpoint's channel (queue, counters, status), the configuration it
+// runs (type settings, message_type; shared, so the sink keeps it alive as long as it needs it)
+// and the event loop its I/O runs on. The channel and the loop outlive the sink; the context
+// itself is only read during construction.
 struct SinkContext {
-  EndpointRuntime& endpoint;
+  EndpointChannel& endpoint;
+  std::shared_ptr<const EndpointConfig> config;
   boost::asio::io_context& io;
   std::string hostname;  // this machine's name, for syslog framing
   // The engine's one domain-ownership cache, shared by its HTTP-based sinks so that an origin is
@@ -75,7 +79,7 @@ void pump_when_lines_arrive(EndpointQueue& queue, std::weak_ptr<Core> core, Exec
 // when the engine hands it an endpoint of another type.
 template <typename Core, typename Settings, typename Options>
 std::unique_ptr<Sink> make_shared_core_sink(SinkContext& ctx, const Options& options) {
-  const auto* settings = dynamic_cast<const Settings*>(ctx.endpoint.config->settings.get());
+  const auto* settings = dynamic_cast<const Settings*>(ctx.config->settings.get());
   if (settings == nullptr) return nullptr;
   return std::make_unique<SharedCoreSink<Core>>(std::make_shared<Core>(ctx, *settings, options));
 }

@@ -9,7 +9,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
-#include "route/router.h"
+#include "topology/routing_table.h"
 
 namespace sluice {
 
@@ -23,7 +23,7 @@ struct SourceCounters {
 
 struct SourceContext {
   const SourceConfig& config;
-  Router& router;
+  const ActiveRoutes& routes;   // the routing table of the active configuration
   boost::asio::io_context& io;  // the ingest loop(s): several threads may run it
   SourceCounters& counters;
 };

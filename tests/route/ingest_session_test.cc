@@ -3,6 +3,7 @@
 #include "config/config_loader.h"
 #include "queue/line_key.h"
 #include "route/ingest_session.h"
+#include "topology/topology.h"
 
 namespace sluice {
 namespace {
@@ -13,18 +14,18 @@ class IngestSessionTest : public ::testing::Test {
     auto c = load_config_string(toml, "test.toml");
     ASSERT_TRUE(c.ok()) << c.error().message();
     config_ = std::move(*c);
-    auto r = Router::build(config_);
+    topology_ = std::make_unique<Topology>(TopologyOptions{});
+    auto r = topology_->activate(config_);
     ASSERT_TRUE(r.ok()) << r.error().message();
-    router_ = std::move(*r);
   }
 
-  EndpointRuntime& endpoint(std::string_view service, std::string_view name) {
-    EndpointRuntime* e = router_->service(service)->endpoint(name);
+  EndpointChannel& endpoint(std::string_view service, std::string_view name) {
+    EndpointChannel* e = topology_->find_channel(std::string(service), std::string(name)).get();
     EXPECT_NE(e, nullptr);
     return *e;
   }
 
-  std::vector<std::string> drain(EndpointRuntime& e) {
+  std::vector<std::string> drain(EndpointChannel& e) {
     std::vector<std::string> out;
     Lease lease;
     while (e.queue->take(1000, 1 << 20, lease)) {
@@ -35,7 +36,7 @@ class IngestSessionTest : public ::testing::Test {
   }
 
   Config config_;
-  std::unique_ptr<Router> router_;
+  std::unique_ptr<Topology> topology_;
 };
 
 constexpr std::string_view kTwoEndpoints = R"toml(
@@ -62,7 +63,7 @@ id = "svc1"
 
 TEST_F(IngestSessionTest, RecordFansOutToAutomaticEndpointsWhoseConditionHolds) {
   load(kTwoEndpoints);
-  IngestSession s(*router_, "svc1", PayloadKind::kAuto);
+  IngestSession s(topology_->routes(), "svc1", PayloadKind::kAuto);
   ASSERT_TRUE(s.submit(R"({"resp.status":200,"req.url":"/ok"})").ok());
   ASSERT_TRUE(s.submit(R"({"resp.status":503,"req.url":"/bad"})").ok());
   EXPECT_TRUE(s.has_pending());
@@ -76,7 +77,7 @@ TEST_F(IngestSessionTest, RecordFansOutToAutomaticEndpointsWhoseConditionHolds) 
 
 TEST_F(IngestSessionTest, LogStatementReachesPlacementNoneEndpointByExactName) {
   load(kTwoEndpoints);
-  IngestSession s(*router_, "svc1", PayloadKind::kAuto);
+  IngestSession s(topology_->routes(), "svc1", PayloadKind::kAuto);
   ASSERT_TRUE(s.submit("syslog svc1 manual :: hello world").ok());
   Status wrong_case = s.submit("syslog svc1 Manual :: lost");
   ASSERT_FALSE(wrong_case.ok());
@@ -85,21 +86,21 @@ TEST_F(IngestSessionTest, LogStatementReachesPlacementNoneEndpointByExactName) {
   ASSERT_FALSE(no_service.ok());
   ASSERT_TRUE(s.flush());
   EXPECT_EQ(drain(endpoint("svc1", "manual")), (std::vector<std::string>{"hello world"}));
-  auto unknown = router_->unknown_counts();
+  auto unknown = topology_->unknown_counts();
   EXPECT_EQ((unknown[{"svc1", "Manual"}]), 1u);
   EXPECT_EQ((unknown[{"nope", "x"}]), 1u);
 }
 
 TEST_F(IngestSessionTest, RejectsWhatIsNeitherRecordNorStatementWithAReason) {
   load(kTwoEndpoints);
-  IngestSession s(*router_, "svc1", PayloadKind::kAuto);
+  IngestSession s(topology_->routes(), "svc1", PayloadKind::kAuto);
   Status bad_json = s.submit(R"({"resp.status":)");
   ASSERT_FALSE(bad_json.ok());
   EXPECT_NE(bad_json.error().message().find("invalid JSON"), std::string::npos);
   Status neither = s.submit("hello there");
   ASSERT_FALSE(neither.ok());
   EXPECT_NE(neither.error().message().find("neither a log statement"), std::string::npos);
-  IngestSession logs_only(*router_, "svc1", PayloadKind::kLog);
+  IngestSession logs_only(topology_->routes(), "svc1", PayloadKind::kLog);
   EXPECT_FALSE(logs_only.submit(R"({"resp.status":200})").ok());
 }
 
@@ -113,7 +114,7 @@ max_line_bytes = 1024
   name = "out"
   format = '%{req.url}V'
 )toml");
-  IngestSession s(*router_, "s", PayloadKind::kAuto);
+  IngestSession s(topology_->routes(), "s", PayloadKind::kAuto);
   ASSERT_TRUE(s.submit(R"({"req.url":"/a\nb"})").ok());
   ASSERT_TRUE(s.submit("{\"req.url\":\"" + std::string(2000, 'x') + "\"}").ok());
   ASSERT_TRUE(s.submit("syslog s out :: first\nsecond").ok());
@@ -137,7 +138,7 @@ id = "s"
   format = '%{req.url}V'
   queue_max_bytes = 65536
 )toml");
-  IngestSession s(*router_, "s", PayloadKind::kAuto);
+  IngestSession s(topology_->routes(), "s", PayloadKind::kAuto);
   std::string big(1000, 'x');
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(s.submit("{\"req.url\":\"" + big + "\"}").ok());
   EXPECT_FALSE(s.flush());  // 100 KB does not fit in 64 KiB
@@ -160,7 +161,7 @@ id = "s"
   queue_max_bytes = 65536
   when_full = "drop_newest"
 )toml");
-  IngestSession s(*router_, "s", PayloadKind::kAuto);
+  IngestSession s(topology_->routes(), "s", PayloadKind::kAuto);
   std::string big(1000, 'x');
   for (int i = 0; i < 100; ++i) ASSERT_TRUE(s.submit("{\"req.url\":\"" + big + "\"}").ok());
   EXPECT_TRUE(s.flush());
@@ -182,7 +183,7 @@ id = "svc1"
   partition_key = "%{req.http.host}V"
   format = '%{req.url}V'
 )toml");
-  IngestSession s(*router_, "svc1", PayloadKind::kAuto);
+  IngestSession s(topology_->routes(), "svc1", PayloadKind::kAuto);
   std::string long_host(300, 'h');
   ASSERT_TRUE(s.submit(R"({"req.http.host":"a.example","req.url":"/x"})").ok());
   ASSERT_TRUE(s.submit(R"({"req.http.host":"two\nlines","req.url":"/y"})").ok());

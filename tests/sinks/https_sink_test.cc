@@ -13,11 +13,11 @@
 #include "loopback_http_server.h"
 #include "net/http_server.h"
 #include "queue/endpoint_queue.h"
-#include "route/endpoint_state.h"
 #include "sinks/http/challenge.h"
 #include "sinks/http/challenge_cache.h"
 #include "sinks/https/config.h"
 #include "sinks/https/sink.h"
+#include "topology/endpoint_channel.h"
 
 namespace sluice {
 namespace {
@@ -85,16 +85,16 @@ class Harness {
   explicit Harness(std::shared_ptr<HttpsSinkSettings> settings,
                    std::shared_ptr<ChallengeCache> challenges = nullptr,
                    std::string service_id = "svc1")
-      : settings_(std::move(settings)) {
+      : settings_(std::move(settings)),
+        endpoint_(std::move(service_id), "to_https",
+                  make_memory_queue(64 << 20, WhenFull::kBlock)) {
     settings_->parsed_url = parse_http_url(settings_->url).value();
-    config_.type = "https";
-    config_.name = "to_https";
-    config_.message_type = MessageType::kBlank;
-    config_.settings = settings_;
-    endpoint_.service_id = std::move(service_id);
-    endpoint_.config = &config_;
-    endpoint_.queue = make_memory_queue(64 << 20, WhenFull::kBlock);
-    SinkContext ctx{endpoint_, io_, "testhost", std::move(challenges)};
+    auto config = std::make_shared<EndpointConfig>();
+    config->type = "https";
+    config->name = "to_https";
+    config->message_type = MessageType::kBlank;
+    config->settings = settings_;
+    SinkContext ctx{endpoint_, config, io_, "testhost", std::move(challenges)};
     HttpsSinkOptions options;
     options.initial_backoff = 20ms;
     options.challenge_initial_backoff = 20ms;
@@ -115,12 +115,11 @@ class Harness {
     endpoint_.counters.received += r.accepted;
   }
   Sink& sink() { return *sink_; }
-  EndpointRuntime& endpoint() { return endpoint_; }
+  EndpointChannel& endpoint() { return endpoint_; }
 
  private:
   std::shared_ptr<HttpsSinkSettings> settings_;
-  EndpointConfig config_;
-  EndpointRuntime endpoint_;
+  EndpointChannel endpoint_;
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
       boost::asio::make_work_guard(io_)};

@@ -25,9 +25,9 @@
 
 #include "loopback_http_server.h"
 #include "queue/endpoint_queue.h"
-#include "route/endpoint_state.h"
 #include "sinks/syslog/config.h"
 #include "sinks/syslog/sink.h"
+#include "topology/endpoint_channel.h"
 
 namespace sluice::testing {
 
@@ -166,16 +166,15 @@ class SinkHarness {
  public:
   SinkHarness(std::shared_ptr<SyslogSinkSettings> settings, MessageType type,
               SyslogSinkOptions options, uint64_t queue_bytes = 64 << 20)
-      : settings_(std::move(settings)) {
-    config_.type = "syslog";
-    config_.name = "to_syslog";
-    config_.message_type = type;
-    config_.queue_max_bytes = queue_bytes;
-    config_.settings = settings_;
-    endpoint_.service_id = "svc1";
-    endpoint_.config = &config_;
-    endpoint_.queue = make_memory_queue(queue_bytes, WhenFull::kBlock);
-    SinkContext ctx{endpoint_, io_, "testhost"};
+      : settings_(std::move(settings)),
+        endpoint_("svc1", "to_syslog", make_memory_queue(queue_bytes, WhenFull::kBlock)) {
+    auto config = std::make_shared<EndpointConfig>();
+    config->type = "syslog";
+    config->name = "to_syslog";
+    config->message_type = type;
+    config->queue_max_bytes = queue_bytes;
+    config->settings = settings_;
+    SinkContext ctx{endpoint_, config, io_, "testhost"};
     sink_ = make_syslog_sink(ctx, options);
   }
   ~SinkHarness() { stop(); }
@@ -204,15 +203,14 @@ class SinkHarness {
     }
   }
 
-  EndpointRuntime& endpoint() { return endpoint_; }
+  EndpointChannel& endpoint() { return endpoint_; }
   EndpointCounters& counters() { return endpoint_.counters; }
   std::string state() { return endpoint_.status.snapshot().state; }
   uint64_t errors(ErrorClass c) { return endpoint_.counters.errors[size_t(c)].load(); }
 
  private:
   std::shared_ptr<SyslogSinkSettings> settings_;
-  EndpointConfig config_;
-  EndpointRuntime endpoint_;
+  EndpointChannel endpoint_;
   boost::asio::io_context io_;
   std::optional<boost::asio::executor_work_guard<boost::asio::io_context::executor_type>> work_{
       boost::asio::make_work_guard(io_)};

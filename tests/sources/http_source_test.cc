@@ -174,7 +174,7 @@ id = "svc1"
   queue_max_bytes = 65536
 )toml",
         16 << 20);
-  EndpointRuntime& logs = harness_->endpoint("svc1", "logs");
+  EndpointChannel& logs = harness_->endpoint("svc1", "logs");
   HttpTestClient client(source_->port());
   std::string body;
   constexpr int kLines = 2000;  // ~200 KB: three times the queue

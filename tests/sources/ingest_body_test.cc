@@ -61,7 +61,7 @@ id = "s"
 )toml",
                            0);
   ASSERT_TRUE(h.ok());
-  IngestSession session(h.router(), "", PayloadKind::kAuto);
+  IngestSession session(h.routes(), "", PayloadKind::kAuto);
   IngestOutcome o = ingest_body(session, IngestKind::kRecords, "s",
                                 "\n  \n{\"req.url\":\"/1\"}\r\n\t\nnope\n{\"req.url\":\"/2\"}");
   EXPECT_EQ(o.accepted, 2u);

@@ -1,7 +1,8 @@
 #pragma once
 
-// A router built from TOML and ingest loops on real threads, for tests that run a source against
-// real queues. Lines are read back from the endpoint queues the way a sink takes them.
+// A topology (routes and queues, no sinks) built from TOML and ingest loops on real threads, for
+// tests that run a source against real queues. Lines are read back from the endpoint queues the way
+// a sink takes them.
 
 #include <chrono>
 #include <memory>
@@ -15,8 +16,8 @@
 #include <boost/asio/io_context.hpp>
 
 #include "config/config_loader.h"
-#include "route/router.h"
 #include "sources/source.h"
+#include "topology/topology.h"
 
 namespace sluice::testing {
 
@@ -29,12 +30,13 @@ class SourceHarness {
       return;
     }
     config_ = std::make_unique<Config>(std::move(*config));
-    auto router = Router::build(*config_);
-    if (!router) {
-      ADD_FAILURE() << router.error().message();
+    topology_ = std::make_unique<Topology>(TopologyOptions{});
+    auto activated = topology_->activate(*config_);
+    if (!activated) {
+      ADD_FAILURE() << activated.error().message();
+      topology_.reset();
       return;
     }
-    router_ = std::move(*router);
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { io_.run(); });
   }
   ~SourceHarness() {
@@ -43,18 +45,18 @@ class SourceHarness {
     for (auto& t : threads_) t.join();
   }
 
-  [[nodiscard]] bool ok() const { return router_ != nullptr; }
+  [[nodiscard]] bool ok() const { return topology_ != nullptr; }
   boost::asio::io_context& io() { return io_; }
-  Router& router() { return *router_; }
+  const ActiveRoutes& routes() { return topology_->routes(); }
+  Topology& topology() { return *topology_; }
   SourceCounters& counters() { return counters_; }
 
   SourceContext context(const SourceConfig& config) {
-    return SourceContext{config, *router_, io_, counters_};
+    return SourceContext{config, topology_->routes(), io_, counters_};
   }
 
-  EndpointRuntime& endpoint(std::string_view service, std::string_view name) {
-    const ServiceRuntime* s = router_->service(service);
-    EndpointRuntime* e = s != nullptr ? s->endpoint(name) : nullptr;
+  EndpointChannel& endpoint(std::string_view service, std::string_view name) {
+    EndpointChannel* e = topology_->find_channel(std::string(service), std::string(name)).get();
     if (e == nullptr) {
       ADD_FAILURE() << "no endpoint " << service << "/" << name;
       std::abort();
@@ -63,7 +65,7 @@ class SourceHarness {
   }
 
   // Takes (and acks) every line queued now.
-  static std::vector<std::string> take_all(EndpointRuntime& e) {
+  static std::vector<std::string> take_all(EndpointChannel& e) {
     std::vector<std::string> out;
     Lease lease;
     while (e.queue->take(100000, 64 << 20, lease)) {
@@ -76,7 +78,7 @@ class SourceHarness {
   // Takes lines until `count` have arrived or `timeout` passes, then checks briefly for more,
   // so that a test of exact counts sees extra lines too.
   static std::vector<std::string> wait_lines(
-      EndpointRuntime& e, size_t count,
+      EndpointChannel& e, size_t count,
       std::chrono::milliseconds timeout = std::chrono::milliseconds(5000)) {
     std::vector<std::string> out;
     auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -102,7 +104,7 @@ class SourceHarness {
 
  private:
   std::unique_ptr<Config> config_;
-  std::unique_ptr<Router> router_;
+  std::unique_ptr<Topology> topology_;
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_{
       io_.get_executor()};

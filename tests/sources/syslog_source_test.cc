@@ -303,7 +303,7 @@ id = "svc1"
   SourceConfig config = syslog_config(Transport::kTcp);
   SyslogSource source(h.context(config));
   ASSERT_TRUE(source.start().ok());
-  EndpointRuntime& logs = h.endpoint("svc1", "logs");
+  EndpointChannel& logs = h.endpoint("svc1", "logs");
 
   constexpr size_t kLines = 40000;
   std::string stream;
@@ -355,7 +355,7 @@ id = "svc1"
   SourceConfig config = syslog_config(Transport::kUdp);
   SyslogSource source(h.context(config));
   ASSERT_TRUE(source.start().ok());
-  EndpointRuntime& logs = h.endpoint("svc1", "logs");
+  EndpointChannel& logs = h.endpoint("svc1", "logs");
 
   // More than the held bound (4 MiB) and the kernel buffer together.
   constexpr size_t kDatagrams = 20000;
@@ -414,7 +414,7 @@ TEST(SyslogSource, UnknownEndpointIsRejectedAndCounted) {
   ASSERT_TRUE(source.start().ok());
   send_tcp(source.port(), "syslog svc1 Logs :: wrong case\n");
   ASSERT_TRUE(SourceHarness::eventually([&] { return h.counters().rejected.load() == 1; }));
-  auto unknown = h.router().unknown_counts();
+  auto unknown = h.topology().unknown_counts();
   EXPECT_EQ((unknown[{"svc1", "Logs"}]), 1u);
 }
 

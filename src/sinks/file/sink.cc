@@ -14,38 +14,48 @@ namespace {
 
 constexpr size_t kMaxBatchLines = 10000;
 constexpr size_t kMaxBatchBytes = 4 * 1024 * 1024;
+constexpr int kBatchesPerTurn = 4;
 
 // Takes lines from the queue as soon as they arrive, writes them, and acknowledges them once
 // the write returned. The file name is the strftime(3) pattern of `path` in UTC, evaluated per
 // batch: when it changes the old file is closed (finishing its gzip stream) and the new one
 // opened, which is how files rotate. A failed open or write keeps the lines queued and retries
 // after a backoff.
-class FileSink final : public Sink {
+class FileSinkCore : public std::enable_shared_from_this<FileSinkCore> {
  public:
-  explicit FileSink(SinkContext& ctx)
-      : ctx_(ctx),
-        settings_(static_cast<const FileSinkSettings&>(*ctx.endpoint.config->settings)),
+  FileSinkCore(SinkContext& ctx, const FileSinkSettings& settings, int /*options*/)
+      : endpoint_(ctx.endpoint),
+        config_(ctx.config),
+        settings_(settings),
+        io_(ctx.io),
+        hostname_(ctx.hostname),
         retry_timer_(ctx.io),
         period_timer_(ctx.io) {}
 
-  void start() override {
-    EndpointRuntime& e = ctx_.endpoint;
-    e.status.set_state("ok");
-    e.queue->set_data_callback([this] { boost::asio::post(ctx_.io, [this] { drain(); }); });
-    boost::asio::post(ctx_.io, [this] { drain(); });
+  void start() {
+    endpoint_.status.set_state("ok");
+    pump_when_lines_arrive(*endpoint_.queue, weak_from_this(), io_.get_executor(),
+                           &FileSinkCore::wake_posted_, &FileSinkCore::drain);
+    flush();
     arm_period_timer();
   }
 
-  void flush() override {
-    boost::asio::post(ctx_.io, [this] { drain(); });
+  void flush() {
+    boost::asio::post(io_, [self = shared_from_this()] { self->drain(); });
   }
 
-  void stop() override {
+  // On the loop's thread: no handler of this sink runs beside it, and those queued after it
+  // find stopped_ set.
+  void stop() {
+    if (stopped_) return;
     stopped_ = true;
+    endpoint_.queue->set_data_callback([] {});
     retry_timer_.cancel();
     period_timer_.cancel();
     writer_.close();
   }
+
+  std::atomic<bool> wake_posted_{false};
 
  private:
   // Lines are written as soon as they are taken, so the period timer is only a safety net:
@@ -53,10 +63,10 @@ class FileSink final : public Sink {
   void arm_period_timer() {
     period_timer_.expires_after(
         std::chrono::milliseconds(int64_t(settings_.period_seconds * 1000)));
-    period_timer_.async_wait([this](const boost::system::error_code& ec) {
-      if (ec || stopped_) return;
-      drain();
-      arm_period_timer();
+    period_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      if (ec || self->stopped_) return;
+      self->drain();
+      self->arm_period_timer();
     });
   }
 
@@ -78,16 +88,19 @@ class FileSink final : public Sink {
     return writer_.open(path, settings_.gzip_level);
   }
 
+  // Writes up to kBatchesPerTurn batches, then yields the loop to the other sinks on it and
+  // continues in a new handler: a busy file endpoint must not starve them.
   void drain() {
     if (stopped_ || waiting_retry_) return;
-    EndpointRuntime& e = ctx_.endpoint;
-    while (e.queue->take(kMaxBatchLines, kMaxBatchBytes, lease_)) {
+    EndpointChannel& e = endpoint_;
+    for (int turn = 0; turn < kBatchesPerTurn; ++turn) {
+      if (!e.queue->take(kMaxBatchLines, kMaxBatchBytes, lease_)) return;
       auto started = std::chrono::steady_clock::now();
       auto now = std::chrono::system_clock::now();
       out_.clear();
       for (size_t i = 0; i < lease_.lines.size(); ++i) {
-        append_framed(out_, e.config->message_type, ctx_.hostname, e.name(), {},
-                      lease_.lines.line(i), now);
+        append_framed(out_, config_->message_type, hostname_, e.name(), {}, lease_.lines.line(i),
+                      now);
         out_.push_back('\n');
       }
       Status st = ensure_open(now);
@@ -109,6 +122,7 @@ class FileSink final : public Sink {
       e.status.record_success();
       backoff_ = std::chrono::milliseconds(0);
     }
+    flush();
   }
 
   void schedule_retry() {
@@ -116,14 +130,17 @@ class FileSink final : public Sink {
                                      : std::min(backoff_ * 2, std::chrono::milliseconds(10000));
     waiting_retry_ = true;
     retry_timer_.expires_after(backoff_);
-    retry_timer_.async_wait([this](const boost::system::error_code& ec) {
-      waiting_retry_ = false;
-      if (!ec) drain();
+    retry_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
+      self->waiting_retry_ = false;
+      if (!ec) self->drain();
     });
   }
 
-  SinkContext& ctx_;
+  EndpointChannel& endpoint_;
+  std::shared_ptr<const EndpointConfig> config_;  // keeps settings_ alive
   const FileSinkSettings& settings_;
+  boost::asio::io_context& io_;
+  std::string hostname_;
   FileWriter writer_;
   Lease lease_;
   LineBuffer out_;
@@ -137,7 +154,7 @@ class FileSink final : public Sink {
 }  // namespace
 
 std::unique_ptr<Sink> make_file_sink(SinkContext& ctx) {
-  return std::make_unique<FileSink>(ctx);
+  return make_shared_core_sink<FileSinkCore, FileSinkSettings>(ctx, 0);
 }
 
 }  // namespace sluice

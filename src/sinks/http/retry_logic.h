@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "route/endpoint_state.h"
+#include "topology/endpoint_counters.h"
 
 namespace sluice {
 

@@ -64,6 +64,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   HttpsSinkCore(SinkContext& ctx, const HttpsSinkSettings& settings,
                 const HttpsSinkOptions& options)
       : endpoint_(ctx.endpoint),
+        config_(ctx.config),
         settings_(settings),
         delivery_(settings.delivery),
         options_(options),
@@ -84,8 +85,8 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   }
 
   void start() {
-    auto builder = HttpsRequestBuilder::create(settings_, target_, endpoint_.config->message_type,
-                                               hostname_, endpoint_.name());
+    auto builder = HttpsRequestBuilder::create(settings_, target_, config_->message_type, hostname_,
+                                               endpoint_.name());
     auto client = start_https_client(settings_, target_);
     if (!builder || !client) {
       // Only resource exhaustion gets here (libdeflate, zstd or libcurl could not allocate): the
@@ -512,7 +513,8 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     }
   }
 
-  EndpointRuntime& endpoint_;
+  EndpointChannel& endpoint_;
+  std::shared_ptr<const EndpointConfig> config_;  // keeps settings_ alive
   const HttpsSinkSettings& settings_;  // owned by the engine's Config, which outlives sinks
   const HttpDeliverySettings& delivery_;
   HttpsSinkOptions options_;

@@ -3,8 +3,8 @@
 #include <string>
 #include <string_view>
 
-#include "route/endpoint_state.h"
 #include "sinks/http/retry_logic.h"
+#include "topology/endpoint_counters.h"
 
 namespace sluice {
 

@@ -104,6 +104,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   KinesisSinkCore(SinkContext& ctx, const KinesisSinkSettings& settings,
                   const KinesisSinkOptions& options)
       : endpoint_(ctx.endpoint),
+        config_(ctx.config),
         settings_(settings),
         options_(options),
         strand_(asio::make_strand(ctx.io)),
@@ -1169,7 +1170,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     endpoint_.status.set_detail(std::move(out));
   }
 
-  EndpointRuntime& endpoint_;
+  EndpointChannel& endpoint_;
+  std::shared_ptr<const EndpointConfig> config_;  // keeps settings_ alive
   const KinesisSinkSettings& settings_;  // owned by the engine's Config, which outlives sinks
   KinesisSinkOptions options_;
   asio::strand<asio::io_context::executor_type> strand_;

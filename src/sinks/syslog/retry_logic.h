@@ -7,8 +7,8 @@
 
 #include <boost/system/error_code.hpp>
 
-#include "route/endpoint_state.h"
 #include "sinks/backoff.h"
+#include "topology/endpoint_counters.h"
 
 namespace sluice {
 

@@ -68,11 +68,12 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   SyslogSinkCore(SinkContext& ctx, const SyslogSinkSettings& settings,
                  const SyslogSinkOptions& options)
       : endpoint_(ctx.endpoint),
+        config_(ctx.config),
         settings_(settings),
         options_(options),
         strand_(asio::make_strand(ctx.io)),
-        builder_(SyslogFraming{ctx.endpoint.config->message_type, ctx.hostname,
-                               ctx.endpoint.config->name, settings.token, settings.octet_counting}),
+        builder_(SyslogFraming{ctx.config->message_type, ctx.hostname, ctx.config->name,
+                               settings.token, settings.octet_counting}),
         backoff_(options.initial_backoff,
                  std::chrono::milliseconds(int64_t(settings.max_backoff_seconds * 1000)),
                  options.jitter_seed ? options.jitter_seed : std::random_device{}()),
@@ -81,7 +82,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
         wbuf_(std::make_shared<LineBuffer>()) {
     window_max_bytes_ = options_.window_max_bytes;
     if (window_max_bytes_ == 0) {
-      window_max_bytes_ = std::max<size_t>(1 << 20, ctx.endpoint.config->queue_max_bytes);
+      window_max_bytes_ = std::max<size_t>(1 << 20, ctx.config->queue_max_bytes);
     }
   }
 
@@ -412,7 +413,8 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     return settings_.address + ":" + std::to_string(settings_.port);
   }
 
-  EndpointRuntime& endpoint_;
+  EndpointChannel& endpoint_;
+  std::shared_ptr<const EndpointConfig> config_;  // keeps settings_ alive
   const SyslogSinkSettings& settings_;
   SyslogSinkOptions options_;
   asio::strand<asio::io_context::executor_type> strand_;

@@ -28,14 +28,14 @@ constexpr auto kStopFlushWait = std::chrono::seconds(3);
 // with lines it could not queue (a block-policy queue is full) is parked until a retry timer
 // has queued them. Shared with the retry timer's handler, hence the shared_ptr.
 struct SessionPool : std::enable_shared_from_this<SessionPool> {
-  SessionPool(asio::io_context& io, Router& router)
-      : router(router), timer(asio::make_strand(io)) {}
+  SessionPool(asio::io_context& io, const ActiveRoutes& routes)
+      : routes(routes), timer(asio::make_strand(io)) {}
 
   // nullptr while any session is parked: the queues are full and the request gets a 503.
   std::unique_ptr<IngestSession> acquire() {
     std::lock_guard lock(mu);
     if (!parked.empty()) return nullptr;
-    if (free.empty()) return std::make_unique<IngestSession>(router, "", PayloadKind::kAuto);
+    if (free.empty()) return std::make_unique<IngestSession>(routes, "", PayloadKind::kAuto, true);
     auto s = std::move(free.back());
     free.pop_back();
     return s;
@@ -57,7 +57,9 @@ struct SessionPool : std::enable_shared_from_this<SessionPool> {
     for (size_t i = 0; i < parked.size();) {
       if (parked[i].session->flush()) {
         // Only answers post to the connection's strand: safe under the lock.
-        if (parked[i].on_flushed) parked[i].session->when_durable(std::move(parked[i].on_flushed));
+        // Always asked, so that an idle pooled session keeps no channel alive.
+        parked[i].session->when_durable(parked[i].on_flushed ? std::move(parked[i].on_flushed)
+                                                             : [] {});
         free.push_back(std::move(parked[i].session));
         parked.erase(parked.begin() + long(i));
       } else {
@@ -82,7 +84,7 @@ struct SessionPool : std::enable_shared_from_this<SessionPool> {
     if (!flush_parked_locked()) arm_locked();
   }
 
-  Router& router;
+  const ActiveRoutes& routes;
   std::mutex mu;
   std::vector<std::unique_ptr<IngestSession>> free;
   struct Parked {
@@ -116,7 +118,7 @@ using namespace http_detail;
 
 HttpSource::HttpSource(const SourceContext& ctx)
     : ctx_(ctx),
-      pool_(std::make_shared<SessionPool>(ctx.io, ctx.router)),
+      pool_(std::make_shared<SessionPool>(ctx.io, ctx.routes)),
       log_(std::make_unique<RateLimitedLog>("sluice: source http " +
                                             ctx.config.listen.to_string())) {}
 
@@ -235,7 +237,7 @@ HttpResponse HttpSource::route(HttpRequest& request) {
     r.headers.emplace_back("Allow", "POST");
     return r;
   }
-  if (kind == IngestKind::kRecords && ctx_.router.service(service_id) == nullptr) {
+  if (kind == IngestKind::kRecords && ctx_.routes.current()->service(service_id) == nullptr) {
     return json_error(404, fmt::format("unknown service \"{}\"", service_id));
   }
 

@@ -32,7 +32,7 @@ struct SessionPool;
 // request whose lines wait for a full disk queue is answered only once they are in it.
 class HttpSource final : public Source {
  public:
-  // `ctx.config`, `ctx.router`, `ctx.counters` and `ctx.io` must outlive the source.
+  // `ctx.config`, `ctx.routes`, `ctx.counters` and `ctx.io` must outlive the source.
   explicit HttpSource(const SourceContext& ctx);
   ~HttpSource() override;
 

@@ -79,7 +79,7 @@ bool StdinSource::flush_waiting(IngestSession& session) {
 }
 
 void StdinSource::run() {
-  IngestSession session(ctx_.router, ctx_.config.service, ctx_.config.payload);
+  IngestSession session(ctx_.routes, ctx_.config.service, ctx_.config.payload);
   StreamFramer framer(StreamFramer::Mode::kLineFeed);
   uint64_t line_number = 0;
   auto on_frame = [&](std::string_view frame, StreamFramer::FrameKind kind) {

@@ -20,7 +20,7 @@ class RateLimitedLog;
 // work as a pipeline stage.
 class StdinSource final : public Source {
  public:
-  // `ctx.config`, `ctx.router` and `ctx.counters` must outlive the source. `fd` stays open.
+  // `ctx.config`, `ctx.routes` and `ctx.counters` must outlive the source. `fd` stays open.
   explicit StdinSource(const SourceContext& ctx, int fd = 0);
   ~StdinSource() override;
 

@@ -63,13 +63,13 @@ class Connection {
 struct Shared {
   Shared(const SourceContext& ctx, std::string name)
       : config(ctx.config),
-        router(ctx.router),
+        routes(ctx.routes),
         counters(ctx.counters),
         name(std::move(name)),
         log("sluice: source " + this->name) {}
 
   SourceConfig config;  // a copy: connections may outlive the engine's Config during teardown
-  Router& router;
+  const ActiveRoutes& routes;
   SourceCounters& counters;
   std::string name;  // "syslog tcp 127.0.0.1:5140"
   RateLimitedLog log;
@@ -158,7 +158,7 @@ class StreamConnection final : public Connection,
   StreamConnection(Stream stream, std::shared_ptr<Shared> shared, std::string peer)
       : stream_(std::move(stream)),
         timer_(stream_.get_executor()),
-        session_(shared->router, shared->config.service, shared->config.payload),
+        session_(shared->routes, shared->config.service, shared->config.payload),
         shared_(std::move(shared)),
         peer_(std::move(peer)) {}
   ~StreamConnection() override { shared_->connections.remove(this); }
@@ -354,7 +354,7 @@ class UdpReceiver final : public Connection, public std::enable_shared_from_this
   UdpReceiver(asio::io_context& io, std::shared_ptr<Shared> shared)
       : socket_(asio::make_strand(io)),
         timer_(socket_.get_executor()),
-        session_(shared->router, shared->config.service, shared->config.payload),
+        session_(shared->routes, shared->config.service, shared->config.payload),
         shared_(std::move(shared)),
         buffer_(64 * 1024) {}
   ~UdpReceiver() override { shared_->connections.remove(this); }

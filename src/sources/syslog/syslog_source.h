@@ -26,7 +26,7 @@ class UdpReceiver;
 // kernel drops then is counted (SO_RXQ_OVFL) and reported.
 class SyslogSource final : public Source {
  public:
-  // `ctx.config`, `ctx.router`, `ctx.counters` and `ctx.io` must outlive the source.
+  // `ctx.config`, `ctx.routes`, `ctx.counters` and `ctx.io` must outlive the source.
   explicit SyslogSource(const SourceContext& ctx);
   ~SyslogSource() override;
 

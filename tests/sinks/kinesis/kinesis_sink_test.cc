@@ -14,9 +14,9 @@
 #include "../loopback_http_server.h"
 #include "net/http_server.h"
 #include "queue/endpoint_queue.h"
-#include "route/endpoint_state.h"
 #include "sinks/kinesis/config.h"
 #include "sinks/kinesis/sink.h"
+#include "topology/endpoint_channel.h"
 
 namespace sluice {
 namespace {
@@ -97,17 +97,14 @@ TEST(KinesisSink, ACallRefusedAsAWholeIsSplitAndOnlyTheBadRecordIsDeadLettered) 
   settings->parsed_endpoint = parse_http_url(fake.url()).value();
   settings->period_seconds = 0;
   settings->max_backoff_seconds = 0.1;
-  EndpointConfig config;
-  config.type = "kinesis";
-  config.name = "to_kinesis";
-  config.settings = settings;
-  EndpointRuntime endpoint;
-  endpoint.service_id = "svc1";
-  endpoint.config = &config;
-  endpoint.queue = make_memory_queue(64 << 20, WhenFull::kBlock);
+  auto config = std::make_shared<EndpointConfig>();
+  config->type = "kinesis";
+  config->name = "to_kinesis";
+  config->settings = settings;
+  EndpointChannel endpoint("svc1", "to_kinesis", make_memory_queue(64 << 20, WhenFull::kBlock));
   boost::asio::io_context io;
   auto work = boost::asio::make_work_guard(io);
-  SinkContext ctx{endpoint, io, "testhost"};
+  SinkContext ctx{endpoint, config, io, "testhost"};
   KinesisSinkOptions options;
   options.initial_backoff = 10ms;
   auto sink = make_kinesis_sink(ctx, options);
