@@ -9,6 +9,7 @@
 #include "config/table_reader.h"
 #include "core/did_you_mean.h"
 #include "format/condition.h"
+#include "sinks/sink_type.h"
 
 namespace sluice {
 namespace {
@@ -132,19 +133,13 @@ std::optional<FsyncMode> read_fsync(TableReader& r) {
                             : FsyncMode::kNever;
 }
 
-// What the running sink is built from: the type, the framing, and every field that is not one
-// of the common ones read at ingest or by the queue. Two versions of an endpoint with the same
-// fingerprint share a sink across an activation; a different one restarts it. toml++ keeps a
-// table's keys sorted, so the text does not depend on the order the file lists them in.
-std::string sink_fingerprint(const toml::table& endpoint, const EndpointConfig& e) {
-  toml::table fields = endpoint;
-  for (std::string_view common :
-       {"name", "format", "format_version", "placement", "response_condition", "message_type",
-        "queue_max_bytes", "when_full", "max_bytes", "fsync", "keep_acked"}) {
-    fields.erase(common);
-  }
+// What the running sink is built from: the type, the framing and the type's settings as the
+// type prints them (defaults resolved, in a fixed order). Two versions of an endpoint with the
+// same fingerprint share a sink across an activation; a different one restarts it.
+std::string sink_fingerprint(const SinkType& type, const EndpointConfig& e) {
   std::ostringstream text;
-  text << e.type << '\n' << int(e.message_type) << '\n' << fields;
+  text << e.type << '\n' << int(e.message_type) << '\n';
+  if (e.settings) text << print_settings(type, *e.settings, /*redact_secrets=*/false);
   return text.str();
 }
 
@@ -159,7 +154,7 @@ void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index,
   EndpointConfig e;
   if (auto n = r.string("name", true)) e.name = *n;
   std::vector<std::string_view> type_names;
-  for (const SinkType& st : sink_types()) type_names.push_back(st.name);
+  for (const SinkType* st : sink_types()) type_names.push_back(st->name);
   auto type = r.choice("type", type_names);
   if (!type && !t.contains("type")) r.error("type", "is required");
   if (auto f = r.string("format")) e.format = *f;
@@ -220,7 +215,7 @@ void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index,
   }
   r.finish();
   if (e.name.empty() || !type) return;
-  e.sink_fingerprint = sink_fingerprint(t, e);
+  e.sink_fingerprint = sink_fingerprint(*find_sink_type(e.type), e);
   for (const auto& other : svc.endpoints) {
     if (other.name == e.name) {
       errors.add(

@@ -12,8 +12,9 @@
 #include <boost/asio/post.hpp>
 
 #include "config/config_loader.h"
-#include "engine/sink_factory.h"
 #include "sinks/http/challenge_cache.h"
+#include "sinks/sink.h"
+#include "sinks/sink_type.h"
 
 namespace sluice {
 namespace {
@@ -103,7 +104,10 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   options.hostname = this_hostname();
   options.challenges = std::make_shared<ChallengeCache>();
   options.storage = e.config_.storage;
-  options.make_sink = [](SinkContext& ctx) { return make_sink(ctx); };
+  options.make_sink = [](SinkContext& ctx) -> std::unique_ptr<Sink> {
+    const SinkType* type = find_sink_type(ctx.config->type);
+    return type != nullptr ? type->make(ctx) : nullptr;
+  };
   e.topology_ = std::make_unique<Topology>(std::move(options));
   // The loops run before the first activation: activation waits on them to stop a sink.
   for (auto& loop : e.delivery_loops_) {

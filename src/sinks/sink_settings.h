@@ -1,13 +1,17 @@
 #pragma once
 
-#include <memory>
-#include <string>
 #include <string_view>
-#include <vector>
+
+#include <toml++/toml.h>
 
 namespace sluice {
 
 class TableReader;
+
+// An endpoint's fields as a generic map: what the configuration file gives (a TOML table) and,
+// converted to one, what the API's JSON and form bodies give. Each type parses its settings from
+// it with a TableReader and prints them back into one, so every front end shares one parser.
+using FieldMap = toml::table;
 
 // The fields an endpoint type adds to the common ones (url, address, path...). Each sink folder
 // defines its own subclass in its config.{h,cc}, the first of Vector's sink parts.
@@ -17,22 +21,9 @@ class SinkSettings {
   // A format rendered from each record beside the line and queued with it as its key (see
   // queue/line_key.h); empty when the type does not route by key.
   [[nodiscard]] virtual std::string_view line_key_format() const { return {}; }
+  // Prints the settings as fields that parse back to equal settings: every value resolved
+  // (defaults included), secrets in clear (the caller redacts the type's secret_fields).
+  virtual void print(FieldMap& out) const = 0;
 };
-
-// How the configuration learns about an endpoint type: its name and how to read its fields.
-struct SinkType {
-  std::string_view name;
-  // message_type when the endpoint does not set one: syslog frames as "classic", files and
-  // streams take lines as they are ("blank").
-  std::string_view default_message_type;
-  // Reads the type's fields from the endpoint's table; reports problems through the reader and
-  // returns nullptr when there were any.
-  std::shared_ptr<const SinkSettings> (*parse)(TableReader& reader);
-};
-
-// The endpoint types this build knows. A new destination adds its folder and one line to
-// sinks/sink_types.cc.
-[[nodiscard]] const std::vector<SinkType>& sink_types();
-[[nodiscard]] const SinkType* find_sink_type(std::string_view name);
 
 }  // namespace sluice

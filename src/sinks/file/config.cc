@@ -18,6 +18,14 @@ std::shared_ptr<const SinkSettings> parse(TableReader& r, FileSinkSettings::Targ
 
 }  // namespace
 
+void FileSinkSettings::print(FieldMap& out) const {
+  if (target == Target::kFile) {
+    out.insert_or_assign("path", path);
+    out.insert_or_assign("gzip_level", int64_t(gzip_level));
+  }
+  out.insert_or_assign("period", period_seconds);
+}
+
 std::shared_ptr<const SinkSettings> parse_file_settings(TableReader& r) {
   return parse(r, FileSinkSettings::Target::kFile);
 }

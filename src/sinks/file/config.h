@@ -14,6 +14,7 @@ struct FileSinkSettings : SinkSettings {
   std::string path;           // strftime(3) pattern, UTC; the file rotates when the name changes
   int gzip_level = 0;         // 0: plain text; 1-9: each file is a gzip stream
   double period_seconds = 1;  // lines are flushed at least this often
+  void print(FieldMap& out) const override;
 };
 
 std::shared_ptr<const SinkSettings> parse_file_settings(TableReader& reader);

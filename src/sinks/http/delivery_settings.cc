@@ -82,3 +82,27 @@ void parse_http_delivery_fields(TableReader& r, HttpDeliverySettings& s) {
 }
 
 }  // namespace sluice
+
+namespace sluice {
+
+void print_http_delivery_fields(const HttpDeliverySettings& s, FieldMap& out) {
+  out.insert_or_assign("json_format", int64_t(s.json_format));
+  if (s.codec == Codec::kGzip) out.insert_or_assign("gzip_level", int64_t(s.compression_level));
+  if (s.codec == Codec::kZstd) out.insert_or_assign("compression_codec", "zstd");
+  out.insert_or_assign("request_max_entries", int64_t(s.request_max_entries));
+  out.insert_or_assign("request_max_bytes", int64_t(s.request_max_bytes));
+  out.insert_or_assign("period", s.period_seconds);
+  if (s.adaptive_concurrency) {
+    out.insert_or_assign("concurrency", "adaptive");
+  } else {
+    out.insert_or_assign("concurrency", int64_t(s.concurrency));
+  }
+  out.insert_or_assign("timeout", s.timeout_seconds);
+  out.insert_or_assign("max_backoff", s.max_backoff_seconds);
+  if (!s.tls.ca_cert.empty()) out.insert_or_assign("tls_ca_cert", s.tls.ca_cert);
+  if (!s.tls.client_cert.empty()) out.insert_or_assign("tls_client_cert", s.tls.client_cert);
+  if (!s.tls.client_key.empty()) out.insert_or_assign("tls_client_key", s.tls.client_key);
+  if (!s.tls.hostname.empty()) out.insert_or_assign("tls_hostname", s.tls.hostname);
+}
+
+}  // namespace sluice

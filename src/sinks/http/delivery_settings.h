@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <string>
 
+#include "sinks/sink_settings.h"
+
 namespace sluice {
 
 class TableReader;
@@ -47,5 +49,7 @@ struct HttpDeliverySettings {
 
 // Reads the shared fields. Problems are reported through the reader, naming the field.
 void parse_http_delivery_fields(TableReader& reader, HttpDeliverySettings& out);
+// Prints them back, as fields that parse to the same settings.
+void print_http_delivery_fields(const HttpDeliverySettings& settings, FieldMap& out);
 
 }  // namespace sluice

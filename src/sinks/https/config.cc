@@ -39,6 +39,23 @@ std::string_view default_content_type(JsonFormat f) {
 
 }  // namespace
 
+void HttpsSinkSettings::print(FieldMap& out) const {
+  out.insert_or_assign("url", url);
+  out.insert_or_assign("method", method);
+  out.insert_or_assign("content_type", content_type);
+  if (!headers.empty()) {
+    // header_name/header_value is the first of them; all print as the one table.
+    toml::table table;
+    for (const auto& [name, value] : headers) table.insert_or_assign(name, value);
+    out.insert_or_assign("headers", std::move(table));
+  }
+  out.insert_or_assign("verify_ownership", verify_ownership);
+  out.insert_or_assign("http_version", http_version == HttpVersion::kHttp11  ? "1.1"
+                                       : http_version == HttpVersion::kHttp2 ? "2"
+                                                                             : "auto");
+  print_http_delivery_fields(delivery, out);
+}
+
 std::shared_ptr<const SinkSettings> parse_https_settings(TableReader& r) {
   auto s = std::make_shared<HttpsSinkSettings>();
   if (auto url = r.string("url", /*required=*/true)) {

@@ -25,6 +25,7 @@ struct HttpsSinkSettings : SinkSettings {
   bool verify_ownership = true;  // the domain-ownership challenge before the first delivery
   HttpVersion http_version = HttpVersion::kAuto;
   HttpDeliverySettings delivery;
+  void print(FieldMap& out) const override;
 };
 
 std::shared_ptr<const SinkSettings> parse_https_settings(TableReader& reader);

@@ -42,6 +42,32 @@ void read_url(TableReader& r, std::string_view key, std::string& url, HttpUrl& p
 
 }  // namespace
 
+void KinesisSinkSettings::print(FieldMap& out) const {
+  out.insert_or_assign("topic", topic);
+  out.insert_or_assign("region", region);
+  if (!access_key.empty()) {
+    out.insert_or_assign("access_key", access_key);
+    out.insert_or_assign("secret_key", secret_key);
+  }
+  if (!iam_role.empty()) out.insert_or_assign("iam_role", iam_role);
+  if (!external_id.empty()) out.insert_or_assign("external_id", external_id);
+  out.insert_or_assign("endpoint_url", endpoint_url);
+  out.insert_or_assign("sts_endpoint_url", sts_endpoint_url);
+  if (!partition_key.empty()) out.insert_or_assign("partition_key", partition_key);
+  out.insert_or_assign("aggregation", aggregation == KinesisAggregation::kKpl ? "kpl" : "none");
+  out.insert_or_assign("max_record_bytes", int64_t(max_record_bytes));
+  out.insert_or_assign("request_max_entries", int64_t(request_max_entries));
+  out.insert_or_assign("request_max_bytes", int64_t(request_max_bytes));
+  out.insert_or_assign("period", period_seconds);
+  out.insert_or_assign("concurrency", int64_t(concurrency));
+  out.insert_or_assign("timeout", timeout_seconds);
+  out.insert_or_assign("max_backoff", max_backoff_seconds);
+  out.insert_or_assign("shard_bytes_per_second", int64_t(shard_bytes_per_second));
+  out.insert_or_assign("shard_records_per_second", int64_t(shard_records_per_second));
+  out.insert_or_assign("shard_refresh", shard_refresh_seconds);
+  out.insert_or_assign("record_ttl", record_ttl_seconds);
+}
+
 std::shared_ptr<const SinkSettings> parse_kinesis_settings(TableReader& r) {
   auto s = std::make_shared<KinesisSinkSettings>();
   if (auto t = r.string("topic", /*required=*/true)) {

@@ -48,6 +48,7 @@ struct KinesisSinkSettings : SinkSettings {
   double record_ttl_seconds = 0;  // 0: a line waits as long as it takes
 
   [[nodiscard]] std::string_view line_key_format() const override { return partition_key; }
+  void print(FieldMap& out) const override;
 };
 
 std::shared_ptr<const SinkSettings> parse_kinesis_settings(TableReader& reader);

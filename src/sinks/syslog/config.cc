@@ -4,6 +4,20 @@
 
 namespace sluice {
 
+void SyslogSinkSettings::print(FieldMap& out) const {
+  out.insert_or_assign("address", address);
+  out.insert_or_assign("port", int64_t(port));
+  if (!token.empty()) out.insert_or_assign("token", token);
+  out.insert_or_assign("use_tls", use_tls);
+  out.insert_or_assign("tls_hostname", tls_hostname);
+  if (!tls_ca_cert.empty()) out.insert_or_assign("tls_ca_cert", tls_ca_cert);
+  if (!tls_client_cert.empty()) out.insert_or_assign("tls_client_cert", tls_client_cert);
+  if (!tls_client_key.empty()) out.insert_or_assign("tls_client_key", tls_client_key);
+  out.insert_or_assign("protocol", udp ? "udp" : "tcp");
+  out.insert_or_assign("framing", octet_counting ? "octet_counting" : "lf");
+  out.insert_or_assign("max_backoff", max_backoff_seconds);
+}
+
 std::shared_ptr<const SinkSettings> parse_syslog_settings(TableReader& r) {
   auto s = std::make_shared<SyslogSinkSettings>();
   auto address = r.string("address");

@@ -19,6 +19,7 @@ struct SyslogSinkSettings : SinkSettings {
   bool udp = false;
   bool octet_counting = false;  // RFC 6587 framing instead of LF
   double max_backoff_seconds = 30;
+  void print(FieldMap& out) const override;
 };
 
 std::shared_ptr<const SinkSettings> parse_syslog_settings(TableReader& reader);
