@@ -80,18 +80,51 @@ class Sluice:
         if storage:
             text += '[storage]\ndir = "%s"\n\n' % os.path.join(workdir, name + "-storage")
         text += '[[source]]\ntype = "http"\nlisten = "127.0.0.1:%d"\n\n' % self.http
+        self.head = text  # everything but the services: write_config() keeps it
         text += services
         with open(self.config, "w") as f:
             f.write(text)
         self.storage = os.path.join(workdir, name + "-storage")
         self.err_path = os.path.join(workdir, name + ".stderr")
-        with open(self.err_path, "w") as err:
-            self.proc = subprocess.Popen([binary, "run", "-c", self.config],
-                                         stdout=subprocess.DEVNULL, stderr=err, env=env)
+        self.binary, self.env = binary, env
+        self._start("w")
+
+    def _start(self, err_mode):
+        with open(self.err_path, err_mode) as err:
+            self.proc = subprocess.Popen([self.binary, "run", "-c", self.config],
+                                         stdout=subprocess.DEVNULL, stderr=err, env=self.env)
         wait_until(lambda: self.up() or self.proc.poll() is not None, 20, "sluice to start")
         if self.proc.poll() is not None:
             raise AssertionError("sluice exited with %d:\n%s" % (self.proc.returncode,
                                                                  self.stderr()))
+
+    def write_config(self, services):
+        """Replaces the configuration file: the same [api], [storage] and source as at start, and
+        the given services. Written to a temporary file and renamed, so that a reader never sees
+        half of it. The running sluice reads it only when told (reload())."""
+        tmp = self.config + ".tmp"
+        with open(tmp, "w") as f:
+            f.write(self.head + services)
+        os.replace(tmp, self.config)
+
+    def reload(self):
+        """Asks the running sluice to reload its configuration file (SIGHUP)."""
+        self.proc.send_signal(signal.SIGHUP)
+
+    def kill9(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait()
+
+    def restart(self):
+        """Starts sluice again, after stop() or kill9(), on the same file, ports and storage;
+        its stderr goes on in the same file."""
+        with open(self.err_path, "a") as err:
+            err.write("---- restart\n")
+        self._start("a")
+
+    def status(self):
+        return json.loads(self.get("/status"))
 
     def up(self):
         try:
