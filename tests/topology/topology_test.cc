@@ -1,5 +1,8 @@
 #include "topology/topology.h"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -58,7 +61,13 @@ class TopologyTest : public ::testing::Test {
  protected:
   TopologyTest() {
     thread_ = std::thread([this] { loop_.run(); });
+    make_topology("");
+  }
+  // A new topology; `storage_dir` non-empty: disk queues there.
+  void make_topology(const std::string& storage_dir) {
+    topology_.reset();
     TopologyOptions o;
+    o.storage.dir = storage_dir;
     o.loops = {&loop_};
     o.make_sink = [this](SinkContext& ctx) -> std::unique_ptr<Sink> {
       // The path is the only type setting these tests change.
@@ -273,6 +282,28 @@ TEST_F(TopologyTest, ReAddedWhileRetiringGetsItsChannelBack) {
   EXPECT_EQ(topology_->find_channel("svc", "b"), b);
   send(s, R"({"resp.status":2})");
   EXPECT_EQ(drain("b"), (std::vector<std::string>{"b", "b2"}));
+}
+
+TEST_F(TopologyTest, RemovedDiskQueuedEndpointKeepsItsLinesOnDiskUntilItIsAddedAgain) {
+  std::string dir = ::testing::TempDir() + "topology_disk_" + std::to_string(::getpid());
+  std::filesystem::remove_all(dir);
+  make_topology(dir);
+  ASSERT_TRUE(activate(service_toml(endpoint_toml("a", "a") + endpoint_toml("b", "b %>s"))).ok());
+  IngestSession s(topology_->routes(), "svc", PayloadKind::kRecord);
+  send(s, R"({"resp.status":1})");
+  send(s, R"({"resp.status":2})");
+  ASSERT_TRUE(activate(service_toml(endpoint_toml("a", "a"))).ok());
+  auto now = std::chrono::steady_clock::now();
+  topology_->tick(now, 1s);
+  topology_->tick(now + 1s, 1s);  // nothing delivered them: closed at the grace, left on disk
+  ASSERT_EQ(topology_->find_channel("svc", "b"), nullptr);
+
+  auto r = activate(service_toml(endpoint_toml("a", "a") + endpoint_toml("b", "b %>s")));
+  ASSERT_TRUE(r.ok()) << r.error().message();
+  EXPECT_EQ(r->added, std::vector<std::string>{"svc/b"});
+  EXPECT_EQ(drain("b"), (std::vector<std::string>{"b 1", "b 2"}));
+  topology_.reset();
+  std::filesystem::remove_all(dir);
 }
 
 TEST_F(TopologyTest, RenamedEndpointIsARemovalAndAnAddition) {
