@@ -240,7 +240,7 @@ std::string Api::status() const {
     append_json_string(out, view.type);
     if (view.retiring) out += ",\"retiring\":true";
     out += ",\"state\":";
-    append_json_string(out, s.state);
+    append_json_string(out, to_string(s.state));
     out += ",\"last_success\":";
     out += s.last_success ? "\"" + iso_time(*s.last_success) + "\"" : "null";
     out += ",\"last_error\":";

@@ -7,15 +7,15 @@ constexpr auto kErrorRetention = std::chrono::hours(1);
 constexpr size_t kMaxErrorsKept = 1000;  // bounds memory when a destination fails fast
 }  // namespace
 
-void EndpointStatus::set_state(std::string state) {
+void EndpointStatus::set_state(EndpointState state) {
   std::lock_guard lock(mu_);
-  state_ = std::move(state);
+  state_ = state;
 }
 
 void EndpointStatus::record_success() {
   std::lock_guard lock(mu_);
   last_success_ = std::chrono::system_clock::now();
-  state_ = "ok";
+  state_ = EndpointState::kOk;
 }
 
 void EndpointStatus::record_error(ErrorClass c, std::string message) {

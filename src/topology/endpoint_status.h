@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "topology/endpoint_counters.h"
+#include "topology/endpoint_state.h"
 
 namespace sluice {
 
@@ -21,8 +22,7 @@ class EndpointStatus {
     std::string message;
   };
 
-  // state: "ok", "connecting", "retrying", "error", or a sink's own word.
-  void set_state(std::string state);
+  void set_state(EndpointState state);
   void record_success();
   void record_error(ErrorClass c, std::string message);
   // A JSON object of the sink's own (a Kinesis shard table, say), shown in /status as
@@ -30,7 +30,7 @@ class EndpointStatus {
   void set_detail(std::string json);
 
   struct Snapshot {
-    std::string state;
+    EndpointState state = EndpointState::kStarting;
     std::optional<std::chrono::system_clock::time_point> last_success;
     std::optional<ErrorEvent> last_error;
     std::vector<ErrorEvent> recent_errors;  // the last hour, oldest first
@@ -40,7 +40,7 @@ class EndpointStatus {
 
  private:
   mutable std::mutex mu_;
-  std::string state_ = "starting";
+  EndpointState state_ = EndpointState::kStarting;
   std::optional<std::chrono::system_clock::time_point> last_success_;
   std::deque<ErrorEvent> errors_;
   std::string detail_;
@@ -51,16 +51,16 @@ class EndpointStatus {
 class SinkState {
  public:
   explicit SinkState(EndpointStatus& status) : status_(status) {}
-  void set(const char* state) {
+  void set(EndpointState state) {
     if (state_ == state) return;
     state_ = state;
     status_.set_state(state);
   }
-  [[nodiscard]] std::string_view get() const { return state_; }
+  [[nodiscard]] EndpointState get() const { return state_; }
 
  private:
   EndpointStatus& status_;
-  std::string_view state_;
+  EndpointState state_ = EndpointState::kStarting;
 };
 
 }  // namespace sluice

@@ -209,8 +209,8 @@ TEST(HttpsSink, ChallengeFailureHoldsLinesUntilTheReceiverServesTheHash) {
   auto s = sending_at_once(r);
   Harness h(s);
   h.push({"held"});
-  ASSERT_TRUE(
-      eventually([&] { return h.endpoint().status.snapshot().state == "challenge_failed"; }));
+  ASSERT_TRUE(eventually(
+      [&] { return h.endpoint().status.snapshot().state == EndpointState::kChallengeFailed; }));
   auto snap = h.endpoint().status.snapshot();
   ASSERT_TRUE(snap.last_error.has_value());
   EXPECT_NE(snap.last_error->message.find(challenge_token("svc1")), std::string::npos);
@@ -219,7 +219,8 @@ TEST(HttpsSink, ChallengeFailureHoldsLinesUntilTheReceiverServesTheHash) {
   r.set_challenge("x\n" + challenge_token("svc1") + "\n");
   ASSERT_TRUE(eventually([&] { return r.accepted().size() == 1; }));
   EXPECT_EQ(r.accepted()[0], "held");
-  EXPECT_TRUE(eventually([&] { return h.endpoint().status.snapshot().state == "ok"; }));
+  EXPECT_TRUE(
+      eventually([&] { return h.endpoint().status.snapshot().state == EndpointState::kOk; }));
 }
 
 TEST(HttpsSink, EndpointsToOneOriginAskTheChallengeOnce) {
@@ -261,13 +262,14 @@ TEST(HttpsSink, OneOriginsAnswerIsJudgedForEachService) {
   theirs.push({"svc2 line"});
   ASSERT_TRUE(eventually([&] { return r.accepted().size() == 1; }));
   EXPECT_EQ(r.accepted()[0], "svc1 line");
-  ASSERT_TRUE(
-      eventually([&] { return theirs.endpoint().status.snapshot().state == "challenge_failed"; }));
+  ASSERT_TRUE(eventually([&] {
+    return theirs.endpoint().status.snapshot().state == EndpointState::kChallengeFailed;
+  }));
   auto snap = theirs.endpoint().status.snapshot();
   ASSERT_TRUE(snap.last_error.has_value());
   EXPECT_NE(snap.last_error->message.find(challenge_token("svc2")), std::string::npos)
       << snap.last_error->message;
-  EXPECT_EQ(ours.endpoint().status.snapshot().state, "ok");
+  EXPECT_EQ(ours.endpoint().status.snapshot().state, EndpointState::kOk);
 
   r.set_challenge(challenge_token("svc1") + "\n" + challenge_token("svc2") + "\n");
   ASSERT_TRUE(eventually([&] { return r.accepted().size() == 2; }));
@@ -308,8 +310,8 @@ TEST(HttpsSink, StopGivesUnsentLinesBackInOrder) {
   {
     Harness h(s);
     h.push(numbered(0, 5));
-    ASSERT_TRUE(
-        eventually([&] { return h.endpoint().status.snapshot().state == "challenge_failed"; }));
+    ASSERT_TRUE(eventually(
+        [&] { return h.endpoint().status.snapshot().state == EndpointState::kChallengeFailed; }));
     EXPECT_EQ(h.endpoint().queue->depth().lines, 5u);
   }
   EXPECT_EQ(r.posts(), 0);

@@ -35,7 +35,7 @@ TEST(SyslogSink, TcpDeliversExactLinesInOrderAndAcksThem) {
   EXPECT_EQ(h.counters().retried.load(), 0u);
   EXPECT_GT(h.counters().latency_count.load(), 0u);
   auto snap = h.endpoint().status.snapshot();
-  EXPECT_EQ(snap.state, "ok");
+  EXPECT_EQ(snap.state, EndpointState::kOk);
   EXPECT_TRUE(snap.last_success.has_value());
 }
 

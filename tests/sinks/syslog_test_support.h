@@ -205,7 +205,7 @@ class SinkHarness {
 
   EndpointChannel& endpoint() { return endpoint_; }
   EndpointCounters& counters() { return endpoint_.counters; }
-  std::string state() { return endpoint_.status.snapshot().state; }
+  std::string state() { return std::string(to_string(endpoint_.status.snapshot().state)); }
   uint64_t errors(ErrorClass c) { return endpoint_.counters.errors[size_t(c)].load(); }
 
  private:

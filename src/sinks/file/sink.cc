@@ -33,7 +33,7 @@ class FileSinkCore : public std::enable_shared_from_this<FileSinkCore> {
         period_timer_(ctx.io) {}
 
   void start() {
-    endpoint_.status.set_state("ok");
+    endpoint_.status.set_state(EndpointState::kOk);
     pump_when_lines_arrive(*endpoint_.queue, weak_from_this(), io_.get_executor(),
                            &FileSinkCore::wake_posted_, &FileSinkCore::drain);
     flush();
@@ -109,7 +109,7 @@ class FileSinkCore : public std::enable_shared_from_this<FileSinkCore> {
         e.queue->nack(lease_);
         e.counters.errors[size_t(ErrorClass::kRetryable)].fetch_add(1, std::memory_order_relaxed);
         e.status.record_error(ErrorClass::kRetryable, st.error().message());
-        e.status.set_state("retrying");
+        e.status.set_state(EndpointState::kRetrying);
         writer_.close();
         schedule_retry();
         return;

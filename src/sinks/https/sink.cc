@@ -92,7 +92,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
       // Only resource exhaustion gets here (libdeflate, zstd or libcurl could not allocate): the
       // configuration was validated. Lines keep queueing; the state says why nothing moves.
       std::string why = !builder ? builder.error().message() : client.error().message();
-      endpoint_.status.set_state("error");
+      endpoint_.status.set_state(EndpointState::kError);
       endpoint_.status.record_error(ErrorClass::kConfiguration, why);
       return;
     }
@@ -103,11 +103,11 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     asio::post(strand_, [self = shared_from_this()] {
       if (self->stopped_) return;
       if (self->settings_.verify_ownership) {
-        self->state_.set("verifying");
+        self->state_.set(EndpointState::kVerifying);
         self->send_challenge();
       } else {
         self->verified_ = true;
-        self->state_.set("ok");
+        self->state_.set(EndpointState::kOk);
         self->pump();
       }
     });
@@ -142,7 +142,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
       requests_.pop_back();
     }
     endpoint_.counters.requests_in_flight.store(0, std::memory_order_relaxed);
-    state_.set("stopped");
+    state_.set(EndpointState::kStopped);
   }
 
  private:
@@ -204,7 +204,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     if (verified) {
       verified_ = true;
       challenge_backoff_.reset();
-      state_.set("ok");
+      state_.set(EndpointState::kOk);
       pump();
       return;
     }
@@ -224,7 +224,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
         ErrorClass::kConfiguration,
         fmt::format("domain-ownership challenge GET {}: {}; nothing is sent until it passes",
                     target_.challenge_url, reason));
-    state_.set("challenge_failed");
+    state_.set(EndpointState::kChallengeFailed);
     challenge_timer_.expires_after(std::max(challenge_backoff_.next(), milliseconds(50)));
     challenge_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped_) return;
@@ -506,10 +506,10 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     if (waiting_ > 0 || retry_in_flight_) {
       state_.set(last.error_class == ErrorClass::kConfiguration &&
                          last.action != HttpVerdict::Action::kSuccess
-                     ? "error"
-                     : "retrying");
+                     ? EndpointState::kError
+                     : EndpointState::kRetrying);
     } else {
-      state_.set("ok");
+      state_.set(EndpointState::kOk);
     }
   }
 

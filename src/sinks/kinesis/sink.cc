@@ -138,7 +138,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     hs.max_connections = settings_.concurrency + 1;
     auto client = HttpClient::start(hs);
     if (!client) {
-      endpoint_.status.set_state("error");
+      endpoint_.status.set_state(EndpointState::kError);
       endpoint_.status.record_error(ErrorClass::kConfiguration, client.error().message());
       return;
     }
@@ -155,7 +155,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     asio::post(strand_, [self = shared_from_this()] {
       if (self->stopped_) return;
       if (self->base_from_instance_) {
-        self->state_.set("fetching_credentials");
+        self->state_.set(EndpointState::kFetchingCredentials);
         self->fetch_instance_credentials();
       } else {
         self->use_base_credentials();
@@ -190,7 +190,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       taken_.pop_back();
     }
     endpoint_.counters.requests_in_flight.store(0, std::memory_order_relaxed);
-    state_.set("stopped");
+    state_.set(EndpointState::kStopped);
   }
 
  private:
@@ -634,13 +634,13 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         endpoint_.status.record_error(v.error_class, v.message);
         return_call(call, now);
         block(backoff_.next());
-        state_.set("retrying");
+        state_.set(EndpointState::kRetrying);
         break;
       case KinesisVerdict::Action::kRetrySlowly:
         endpoint_.status.record_error(v.error_class, v.message);
         return_call(call, now);
         block(backoff_.slow());
-        state_.set("error");
+        state_.set(EndpointState::kError);
         if (v.refresh_shards) request_shard_refresh();
         if (v.refresh_credentials) refresh_credentials();
         break;
@@ -732,7 +732,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     if (delivered_lines > 0) endpoint_.status.record_success();
     if (throttled + failed + slow == 0) {
       backoff_.reset();
-      state_.set("ok");
+      state_.set(EndpointState::kOk);
     } else {
       ErrorClass cls = slow > 0 ? ErrorClass::kConfiguration : ErrorClass::kRetryable;
       c.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
@@ -746,12 +746,12 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       }
       if (slow > 0) {
         block(backoff_.slow());
-        state_.set("error");
+        state_.set(EndpointState::kError);
       } else if (failed > 0) {
         block(backoff_.next());
-        state_.set("retrying");
+        state_.set(EndpointState::kRetrying);
       } else {
-        state_.set("ok");
+        state_.set(EndpointState::kOk);
       }
     }
     if (mispredicted) request_shard_refresh();
@@ -844,8 +844,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         map_listed_at_ + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(settings_.shard_refresh_seconds));
     if (lanes_.empty() || !map->same_open_shards(map_)) apply_map(std::move(*map));
-    if (state_.get() == "listing_shards" || state_.get() == "starting" || state_.get().empty())
-      state_.set("ok");
+    if (state_.get() == EndpointState::kListingShards || state_.get() == EndpointState::kStarting) {
+      state_.set(EndpointState::kOk);
+    }
     pump();
   }
 
@@ -856,7 +857,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     endpoint_.status.record_error(cls, message + (lanes_.empty() ? "; nothing is sent until the "
                                                                    "stream's shards are known"
                                                                  : ""));
-    if (lanes_.empty()) state_.set(cls == ErrorClass::kConfiguration ? "error" : "listing_shards");
+    if (lanes_.empty())
+      state_.set(cls == ErrorClass::kConfiguration ? EndpointState::kError
+                                                   : EndpointState::kListingShards);
     auto delay =
         cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
     next_listing_ = Clock::now() + std::max(delay, milliseconds(200));
@@ -909,7 +912,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   void use_base_credentials() {
     if (!settings_.iam_role.empty()) {
       if (!credentials_ready_) {
-        state_.set("assuming_role");
+        state_.set(EndpointState::kAssumingRole);
         assume_role();
       }
       return;
@@ -1000,7 +1003,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     endpoint_.counters.errors[size_t(ErrorClass::kConfiguration)].fetch_add(
         1, std::memory_order_relaxed);
     endpoint_.status.record_error(ErrorClass::kConfiguration, message);
-    if (!credentials_ready_) state_.set("error");
+    if (!credentials_ready_) state_.set(EndpointState::kError);
     auto delay = std::max(control_backoff_.next(), milliseconds(200));
     base_refresh_at_ = SystemClock::now() + delay;
     arm_tick_at(Clock::now() + delay);
@@ -1043,7 +1046,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     ++credential_refreshes_;
     bool first = !credentials_ready_;
     credentials_ready_ = true;
-    if (first && state_.get() == "assuming_role") state_.set("listing_shards");
+    if (first && state_.get() == EndpointState::kAssumingRole)
+      state_.set(EndpointState::kListingShards);
     if (next_listing_ != Clock::time_point::max() && lanes_.empty()) list_shards();
     pump();
   }
@@ -1052,7 +1056,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     assuming_ = false;
     endpoint_.counters.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
     endpoint_.status.record_error(cls, message);
-    if (!credentials_ready_) state_.set("error");
+    if (!credentials_ready_) state_.set(EndpointState::kError);
     auto delay =
         cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
     refresh_credentials_at_ = SystemClock::now() + std::max(delay, milliseconds(200));

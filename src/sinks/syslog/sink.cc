@@ -111,7 +111,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     // Unacknowledged lines go back to the queue: they are sent after a restart (from disk with a
     // disk queue). Not counted as retried: whether they are sent again is up to the next run.
     release_window(/*count_retried=*/false);
-    state_.set("stopped");
+    state_.set(EndpointState::kStopped);
   }
 
  private:
@@ -128,7 +128,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
 
   void connect() {
     if (stopped_) return;
-    state_.set("connecting");
+    state_.set(EndpointState::kConnecting);
     std::shared_ptr<asio::ssl::context> tls;
     if (settings_.use_tls) {
       auto ctx = make_syslog_tls_context(settings_);
@@ -154,7 +154,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   void on_connected(uint64_t gen) {
     connected_ = true;
     max_peer_window_ = 0;
-    state_.set("ok");
+    state_.set(EndpointState::kOk);
     if (conn_->is_stream()) {
       conn_->watch([self = shared_from_this(), gen](const SyslogFailure& failure) {
         if (self->stale(gen)) return;
@@ -182,7 +182,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     // will not go away by itself soon: keep trying, but slowly, and say "error" instead of
     // "retrying" so that /status shows that someone has to act.
     bool config = error_class == ErrorClass::kConfiguration;
-    state_.set(config ? "error" : "retrying");
+    state_.set(config ? EndpointState::kError : EndpointState::kRetrying);
     retry_timer_.expires_after(config ? backoff_.slow() : backoff_.next());
     retry_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped_) return;
