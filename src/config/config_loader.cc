@@ -322,8 +322,8 @@ Result<Config> load_config_string(std::string_view text, std::string source_name
     root = toml::parse(text, source_name);
   } catch (const toml::parse_error& e) {
     const auto& where = e.source().begin;
-    return Error(
-        fmt::format("{}:{}:{}: {}", source_name, where.line, where.column, e.description()));
+    return Error(ErrorCode::kInvalidArgument, fmt::format("{}:{}:{}: {}", source_name, where.line,
+                                                          where.column, e.description()));
   }
   Config config;
   config.source_name = source_name;
@@ -352,13 +352,16 @@ Result<Config> load_config_string(std::string_view text, std::string source_name
   read_sources(r.tables("source"), config, errors);
   r.finish();
   check_sources(config, errors);
-  if (!errors.empty()) return Error(errors.joined());
+  if (!errors.empty()) return Error(ErrorCode::kInvalidArgument, errors.joined());
   return config;
 }
 
 Result<Config> load_config_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
-  if (!in) return Error(fmt::format("{}: cannot read the file: {}", path, std::strerror(errno)));
+  if (!in) {
+    return Error(ErrorCode::kNotFound,
+                 fmt::format("{}: cannot read the file: {}", path, std::strerror(errno)));
+  }
   std::ostringstream ss;
   ss << in.rdbuf();
   return load_config_string(ss.str(), path);

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/json_text.h"
+#include "core/json_writer.h"
 
 namespace sluice {
 namespace {
@@ -45,11 +46,12 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
 constexpr std::string_view kDropReasons[] = {"queue_full", "permanent_error", "expired"};
 constexpr std::string_view kErrorClasses[] = {"retryable", "permanent", "configuration"};
 
-void append_error_json(std::string& out, const EndpointStatus::ErrorEvent& e) {
-  out += fmt::format("{{\"time\":\"{}\",\"class\":\"{}\",\"message\":", iso_time(e.time),
-                     kErrorClasses[size_t(e.error_class)]);
-  append_json_string(out, e.message);
-  out += "}";
+void write_error(JsonWriter& w, const EndpointStatus::ErrorEvent& e) {
+  w.begin_object()
+      .field("time", iso_time(e.time))
+      .field("class", kErrorClasses[size_t(e.error_class)])
+      .field("message", e.message)
+      .end_object();
 }
 
 }  // namespace
@@ -196,131 +198,132 @@ std::string Api::metrics() const {
   return out;
 }
 
-void Api::append_config_status(std::string& out) const {
-  out += "\"config\":{\"file\":";
+void Api::write_config_status(JsonWriter& w) const {
+  w.key("config").begin_object();
   std::string file = reloads_.file();
+  w.key("file");
   if (file.empty()) {
-    out += "null";
+    w.null();
   } else {
-    append_json_string(out, file);
+    w.value(file);
   }
-  out += fmt::format(",\"generation\":{},\"activated_at\":\"{}\",\"last_reload\":",
-                     topology_.generation(), iso_time(topology_.activated_at()));
-  auto last = reloads_.last();
-  if (!last) {
-    out += "null}";
-    return;
+  w.field("generation", topology_.generation());
+  w.field("activated_at", iso_time(topology_.activated_at()));
+  w.key("last_reload");
+  if (auto last = reloads_.last()) {
+    w.begin_object()
+        .field("at", iso_time(last->at))
+        .field("result", last->activated ? "activated" : "refused")
+        .key("errors")
+        .begin_array();
+    for (const std::string& e : last->errors) w.value(e);
+    w.end_array().end_object();
+  } else {
+    w.null();
   }
-  out += fmt::format("{{\"at\":\"{}\",\"result\":\"{}\",\"errors\":[", iso_time(last->at),
-                     last->activated ? "activated" : "refused");
-  for (size_t i = 0; i < last->errors.size(); ++i) {
-    if (i > 0) out += ",";
-    append_json_string(out, last->errors[i]);
-  }
-  out += "]}}";
+  w.end_object();
 }
 
 std::string Api::status() const {
-  std::string out = "{";
-  append_config_status(out);
-  out += ",\"endpoints\":[";
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object();
+  write_config_status(w);
+  w.key("endpoints").begin_array();
   auto now = std::chrono::system_clock::now();
-  bool first = true;
   for (const auto& view : topology_.channels()) {
-    const auto& e = view.channel;
-    EndpointStatus::Snapshot s = e->status.snapshot();
-    QueueDepth depth = e->queue->depth();
-    out += first ? "" : ",";
-    first = false;
-    out += "{\"service\":";
-    append_json_string(out, e->service_id);
-    out += ",\"name\":";
-    append_json_string(out, e->name());
-    out += ",\"type\":";
-    append_json_string(out, view.type);
-    if (view.retiring) out += ",\"retiring\":true";
-    out += ",\"state\":";
-    append_json_string(out, to_string(s.state));
-    out += ",\"last_success\":";
-    out += s.last_success ? "\"" + iso_time(*s.last_success) + "\"" : "null";
-    out += ",\"last_error\":";
-    if (s.last_error) {
-      append_error_json(out, *s.last_error);
+    const EndpointChannel& e = *view.channel;
+    EndpointStatus::Snapshot s = e.status.snapshot();
+    QueueDepth depth = e.queue->depth();
+    w.begin_object()
+        .field("service", e.service_id)
+        .field("name", e.name())
+        .field("type", view.type);
+    if (view.retiring) w.field("retiring", true);
+    w.field("state", to_string(s.state));
+    w.key("last_success");
+    if (s.last_success) {
+      w.value(iso_time(*s.last_success));
     } else {
-      out += "null";
+      w.null();
+    }
+    w.key("last_error");
+    if (s.last_error) {
+      write_error(w, *s.last_error);
+    } else {
+      w.null();
     }
     // Lag: how long lines have waited without a delivery. 0 when nothing waits.
     double lag = 0;
     if (depth.lines > 0 && s.last_success) {
       lag = std::chrono::duration<double>(now - *s.last_success).count();
     }
-    out += fmt::format(
-        ",\"lag_seconds\":{:.3f},\"queue\":{{\"lines\":{},\"bytes\":{},\"in_flight\":{}}},"
-        "\"received\":{},\"delivered\":{},\"retried\":{},\"dropped_permanent\":{}}}",
-        lag, depth.lines, depth.bytes, depth.leased_lines, e->counters.received.load(),
-        e->counters.delivered.load(), e->counters.retried.load(),
-        e->counters.dropped[size_t(DropReason::kPermanentError)].load());
+    w.key("lag_seconds").value(lag, 3);
+    w.key("queue")
+        .begin_object()
+        .field("lines", depth.lines)
+        .field("bytes", depth.bytes)
+        .field("in_flight", depth.leased_lines)
+        .end_object();
+    w.field("received", e.counters.received.load())
+        .field("delivered", e.counters.delivered.load())
+        .field("retried", e.counters.retried.load())
+        .field("dropped_permanent", e.counters.dropped[size_t(DropReason::kPermanentError)].load());
     if (!s.detail.empty()) {
-      // Inside the endpoint object, as "storage" below.
-      out.pop_back();
-      out += ",\"throttled\":" + std::to_string(e->counters.throttled.load());
-      out += ",\"detail\":" + s.detail + "}";
+      w.field("throttled", e.counters.throttled.load());
+      w.key("detail").raw(s.detail);
     }
-    if (auto st = e->queue->storage_stats()) {
-      // Inside the endpoint object: drop its closing brace, add "storage", close again.
-      out.pop_back();
-      out += fmt::format(
-          ",\"storage\":{{\"disk_bytes\":{},\"unacked_bytes\":{},\"segments\":{},"
-          "\"recovered_torn_records\":{},\"corrupt_records_skipped\":{},\"disk_full\":{},"
-          "\"disk_full_errors\":{},\"write_errors\":{},\"dead_letter\":{},\"last_error\":",
-          st->bytes_on_disk, st->unacked_bytes, st->segments, st->recovered_torn_records,
-          st->corrupt_records_skipped, st->disk_full ? "true" : "false", st->disk_full_errors,
-          st->write_errors, st->dead_letter_lines);
+    if (auto st = e.queue->storage_stats()) {
+      w.key("storage")
+          .begin_object()
+          .field("disk_bytes", st->bytes_on_disk)
+          .field("unacked_bytes", st->unacked_bytes)
+          .field("segments", st->segments)
+          .field("recovered_torn_records", st->recovered_torn_records)
+          .field("corrupt_records_skipped", st->corrupt_records_skipped)
+          .field("disk_full", st->disk_full)
+          .field("disk_full_errors", st->disk_full_errors)
+          .field("write_errors", st->write_errors)
+          .field("dead_letter", st->dead_letter_lines);
+      w.key("last_error");
       if (st->last_error.empty()) {
-        out += "null";
+        w.null();
       } else {
-        append_json_string(out, st->last_error);
+        w.value(st->last_error);
       }
-      out += "}}";
+      w.end_object();
     }
+    w.end_object();
   }
-  out += "],\"sources\":[";
-  first = true;
-  for (const SourceInfo& s : sources_) {
-    out += first ? "" : ",";
-    first = false;
-    out += "{\"name\":";
-    append_json_string(out, s.name);
-    out +=
-        fmt::format(",\"messages\":{},\"rejected\":{},\"bytes\":{}}}", s.counters->messages.load(),
-                    s.counters->rejected.load(), s.counters->bytes.load());
+  w.end_array();
+  w.key("sources").begin_array();
+  for (const SourceInfo& src : sources_) {
+    w.begin_object()
+        .field("name", src.name)
+        .field("messages", src.counters->messages.load())
+        .field("rejected", src.counters->rejected.load())
+        .field("bytes", src.counters->bytes.load())
+        .end_object();
   }
-  out += "]}\n";
+  w.end_array().end_object();
+  out += '\n';
   return out;
 }
 
 std::string Api::errors(std::string_view endpoint_filter) const {
-  std::string out = "{\"endpoints\":[";
-  bool first = true;
+  std::string out;
+  JsonWriter w(out);
+  w.begin_object().key("endpoints").begin_array();
   for (const auto& view : topology_.channels()) {
-    const auto& e = view.channel;
-    if (!endpoint_filter.empty() && e->name() != endpoint_filter) continue;
-    out += first ? "" : ",";
-    first = false;
-    out += "{\"service\":";
-    append_json_string(out, e->service_id);
-    out += ",\"name\":";
-    append_json_string(out, e->name());
-    out += ",\"errors\":[";
-    bool first_error = true;
-    for (const auto& err : e->status.snapshot().recent_errors) {
-      out += first_error ? "" : ",";
-      first_error = false;
-      append_error_json(out, err);
-    }
-    out += "]}";
+    const EndpointChannel& e = *view.channel;
+    if (!endpoint_filter.empty() && e.name() != endpoint_filter) continue;
+    w.begin_object().field("service", e.service_id).field("name", e.name());
+    w.key("errors").begin_array();
+    for (const auto& err : e.status.snapshot().recent_errors) write_error(w, err);
+    w.end_array().end_object();
   }
-  out += "]}\n";
+  w.end_array().end_object();
+  out += '\n';
   return out;
 }
 

@@ -11,6 +11,8 @@
 
 namespace sluice {
 
+class JsonWriter;
+
 // A source as the API shows it.
 struct SourceInfo {
   std::string name;  // "syslog tcp 127.0.0.1:5140"
@@ -31,7 +33,7 @@ class Api {
 
  private:
   // "config": the active generation, when it was activated, and the last reload's outcome.
-  void append_config_status(std::string& out) const;
+  void write_config_status(JsonWriter& w) const;
 
   const Topology& topology_;
   const ReloadLog& reloads_;

@@ -6,16 +6,22 @@
 #include <utility>
 #include <variant>
 
+#include "core/error_code.h"
+
 namespace sluice {
 
-// An error with a message that names the input and the reason. Modelled on abseil's Status,
-// reduced to what sluice needs: no codes yet, because every caller so far only reports.
+// An error with a message that names the input and the reason, and a canonical code (see
+// core/error_code.h) that sorts it into an error class and an HTTP status. Modelled on abseil's
+// Status. An error made without a code is kUnknown.
 class Error {
  public:
   explicit Error(std::string message) : message_(std::move(message)) {}
+  Error(ErrorCode code, std::string message) : code_(code), message_(std::move(message)) {}
   [[nodiscard]] const std::string& message() const { return message_; }
+  [[nodiscard]] ErrorCode code() const { return code_; }
 
  private:
+  ErrorCode code_ = ErrorCode::kUnknown;
   std::string message_;
 };
 

@@ -5,14 +5,13 @@
 #include <cstdint>
 #include <iterator>
 
+#include "core/error_code.h"
+
 namespace sluice {
 
 // Why an event was dropped (DESIGN "Delivery"). Unknown endpoint names are counted per
 // (service, name) by the router instead, since no endpoint exists to count them.
 enum class DropReason : uint8_t { kQueueFull, kPermanentError, kExpired, kCount };
-
-// Error classes of DESIGN "Retries".
-enum class ErrorClass : uint8_t { kRetryable, kPermanent, kConfiguration, kCount };
 
 // Counters of one endpoint. Atomic: sources on any thread and the sink update them.
 struct EndpointCounters {

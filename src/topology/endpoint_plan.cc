@@ -13,14 +13,16 @@ Result<std::shared_ptr<const EndpointPlan>> compile_endpoint_plan(const ServiceC
   plan->automatic = !ec.placement_none;
   auto format = LogFormat::compile(ec.format, ec.format_version);
   if (!format) {
-    return Error(fmt::format("service \"{}\" endpoint \"{}\" field \"format\": {}", svc.id, ec.name,
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("service \"{}\" endpoint \"{}\" field \"format\": {}", svc.id, ec.name,
                              format.error().message()));
   }
   plan->format = std::make_shared<const LogFormat>(std::move(*format));
   if (ec.settings && !ec.settings->line_key_format().empty()) {
     auto key = LogFormat::compile(ec.settings->line_key_format(), ec.format_version);
     if (!key) {
-      return Error(fmt::format("service \"{}\" endpoint \"{}\" key format: {}", svc.id, ec.name,
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("service \"{}\" endpoint \"{}\" key format: {}", svc.id, ec.name,
                                key.error().message()));
     }
     plan->key_format = std::make_shared<const LogFormat>(std::move(*key));
@@ -28,12 +30,14 @@ Result<std::shared_ptr<const EndpointPlan>> compile_endpoint_plan(const ServiceC
   if (!ec.response_condition.empty()) {
     const ConditionConfig* cc = svc.condition(ec.response_condition);
     if (cc == nullptr) {
-      return Error(fmt::format("service \"{}\" endpoint \"{}\": no condition \"{}\"", svc.id,
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("service \"{}\" endpoint \"{}\": no condition \"{}\"", svc.id,
                                ec.name, ec.response_condition));
     }
     auto cond = Condition::compile(cc->statement);
     if (!cond) {
-      return Error(fmt::format("service \"{}\" condition \"{}\": {}", svc.id, cc->name,
+      return Error(ErrorCode::kInvalidArgument,
+                   fmt::format("service \"{}\" condition \"{}\": {}", svc.id, cc->name,
                                cond.error().message()));
     }
     plan->condition = std::make_shared<const Condition>(std::move(*cond));

@@ -105,8 +105,8 @@ Result<std::shared_ptr<EndpointChannel>> Topology::open_channel(const EndpointPl
     o.keep_acked = ec.keep_acked;
     auto q = open_disk_queue(std::move(o));
     if (!q) {
-      return Error(fmt::format("service \"{}\" endpoint \"{}\": disk queue: {}", plan.service_id,
-                               ec.name, q.error().message()));
+      return Error(q.error().code(), fmt::format("service \"{}\" endpoint \"{}\": disk queue: {}",
+                                                 plan.service_id, ec.name, q.error().message()));
     }
     queue = std::move(*q);
     // What recovery found: operators want to know about damage at once.
@@ -134,7 +134,8 @@ Status Topology::start_sink(EndpointChannel& channel, const EndpointPlan& plan) 
                   options_.challenges};
   std::unique_ptr<Sink> sink = options_.make_sink ? options_.make_sink(ctx) : nullptr;
   if (!sink) {
-    return Error(fmt::format("service \"{}\" endpoint \"{}\": type \"{}\" cannot run yet",
+    return Error(ErrorCode::kInvalidArgument,
+                 fmt::format("service \"{}\" endpoint \"{}\": type \"{}\" cannot run yet",
                              plan.service_id, plan.name(), plan.config->type));
   }
   channel.sink_ = std::move(sink);
@@ -166,10 +167,12 @@ Result<ActivationReport> Topology::activate(const Config& config) {
       }
     }
   }
-  if (!errors.empty()) return Error(fmt::format("{}", fmt::join(errors, "\n")));
+  if (!errors.empty()) {
+    return Error(ErrorCode::kInvalidArgument, fmt::format("{}", fmt::join(errors, "\n")));
+  }
 
   std::lock_guard lock(mu_);
-  if (stopped_) return Error("the engine is shutting down");
+  if (stopped_) return Error(ErrorCode::kFailedPrecondition, "the engine is shutting down");
   std::shared_ptr<const RoutingTable> old_table = routes_.current();
 
   // Open the queues of new channels before touching anything, so that a failure (a disk queue
@@ -185,7 +188,10 @@ Result<ActivationReport> Topology::activate(const Config& config) {
     }
     opened.emplace(key, std::move(*channel));
   }
-  if (!errors.empty()) return Error(fmt::format("{}", fmt::join(errors, "\n")));
+  // Queues that cannot be opened: the disk (full, unwritable), not the version, is at fault.
+  if (!errors.empty()) {
+    return Error(ErrorCode::kUnavailable, fmt::format("{}", fmt::join(errors, "\n")));
+  }
 
   ActivationReport report;
   report.generation = generation_ + 1;
