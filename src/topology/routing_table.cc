@@ -38,6 +38,7 @@ void RoutingTable::add(std::shared_ptr<const EndpointPlan> plan,
   ServiceRoutes& svc = it->second;
   if (inserted) add_service(plan->service_id, plan->max_line_bytes);
   svc.by_name.emplace(plan->name(), route.get());
+  svc.all.push_back(route.get());
   if (plan->automatic) svc.automatic.push_back(route.get());
   routes_.push_back(std::move(route));
   plans_.push_back(std::move(plan));

@@ -34,12 +34,23 @@ struct TransparentStringHash {
 // A service's routes: every endpoint by name (log statements, case-sensitive) and, in
 // configuration order, those whose placement is not "none" (request records).
 struct ServiceRoutes {
+  // Up to this many endpoints a scan of the names beats hashing the name (most services have
+  // a handful; the hash costs more than a few length checks and one compare).
+  static constexpr size_t kScanLimit = 8;
+
   std::string id;
   size_t max_line_bytes = kDefaultMaxLineBytes;
   std::vector<const Route*> automatic;
+  std::vector<const Route*> all;  // configuration order
   std::unordered_map<std::string, const Route*, TransparentStringHash, std::equal_to<>> by_name;
 
   [[nodiscard]] const Route* endpoint(std::string_view name) const {
+    if (all.size() <= kScanLimit) {
+      for (const Route* r : all) {
+        if (r->plan->name() == name) return r;
+      }
+      return nullptr;
+    }
     auto it = by_name.find(name);
     return it == by_name.end() ? nullptr : it->second;
   }
