@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "core/line_rules.h"
+#include "core/log.h"
 #include "format/log_format.h"
 #include "sinks/sink_settings.h"
 
@@ -108,7 +109,8 @@ struct Config {
   StorageConfig storage;
   double shutdown_grace_seconds = 10;
   unsigned delivery_threads = 0;  // delivery loops; 0: one per core
-  std::string source_name;        // the file it came from, for messages
+  LogLevel log_level = LogLevel::kInfo;
+  std::string source_name;  // the file it came from, for messages
 
   [[nodiscard]] const ServiceConfig* service(std::string_view id) const {
     for (const auto& s : services) {

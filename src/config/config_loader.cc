@@ -8,6 +8,7 @@
 
 #include "config/table_reader.h"
 #include "core/did_you_mean.h"
+#include "core/log.h"
 #include "format/condition.h"
 #include "sinks/sink_type.h"
 
@@ -348,6 +349,9 @@ Result<Config> load_config_string(std::string_view text, std::string source_name
   }
   if (auto g = r.seconds("shutdown_grace", 0, 3600)) config.shutdown_grace_seconds = *g;
   if (auto n = r.integer("delivery_threads", 0, 256)) config.delivery_threads = unsigned(*n);
+  if (auto l = r.choice("log_level", {"error", "warn", "info", "debug"})) {
+    config.log_level = parse_log_level(*l).value();
+  }
   read_services(r.tables("service"), config, errors);
   read_sources(r.tables("source"), config, errors);
   r.finish();

@@ -9,7 +9,9 @@
 #include <tuple>
 
 #include <fmt/format.h>
+
 #include <boost/asio/post.hpp>
+#include "core/log.h"
 
 #include "config/config_loader.h"
 #include "sinks/http/challenge_cache.h"
@@ -92,6 +94,7 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   e.config_file_ = std::move(config_file);
   e.reloads_.set_file(e.config_file_);
   e.shutdown_grace_seconds_ = e.config_.shutdown_grace_seconds;
+  set_log_level(e.config_.log_level);
 
   unsigned delivery_threads = e.config_.delivery_threads != 0
                                   ? e.config_.delivery_threads
@@ -117,7 +120,7 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   }
   auto activated = e.topology_->activate(e.config_);
   if (!activated) return activated.error();
-  for (const std::string& note : activated->notes) fmt::print(stderr, "sluice: {}\n", note);
+  for (const std::string& note : activated->notes) log_info("{}", note);
 
   std::vector<SourceInfo> source_infos;
   for (const SourceConfig& sc : e.config_.sources) {
@@ -159,7 +162,7 @@ bool Engine::reload() {
   attempt.at = std::chrono::system_clock::now();
   if (config_file_.empty()) {
     attempt.errors.push_back("sluice runs the embedded default configuration: no file to reload");
-    fmt::print(stderr, "sluice: SIGHUP: {}\n", attempt.errors.back());
+    log_info("SIGHUP: {}", attempt.errors.back());
     reloads_.record(std::move(attempt));
     return false;
   }
@@ -176,16 +179,16 @@ bool Engine::reload() {
     for (std::string_view line : split_lines(report.error().message())) {
       attempt.errors.emplace_back(line);
     }
-    fmt::print(stderr, "sluice: reload of {} refused; the running configuration stays:\n",
-               config_file_);
-    for (const std::string& line : attempt.errors) fmt::print(stderr, "  {}\n", line);
+    log_warn("reload of {} refused; the running configuration stays:\n  {}", config_file_,
+             fmt::join(attempt.errors, "\n  "));
     reloads_.record(std::move(attempt));
     return false;
   }
   shutdown_grace_seconds_ = next->shutdown_grace_seconds;
+  set_log_level(next->log_level);
   for (std::string& note : report->notes) attempt.errors.push_back(std::move(note));
-  fmt::print(stderr, "sluice: reloaded {}: {}\n", config_file_, report->summary());
-  for (const std::string& note : attempt.errors) fmt::print(stderr, "sluice: note: {}\n", note);
+  log_info("reloaded {}: {}", config_file_, report->summary());
+  for (const std::string& note : attempt.errors) log_info("note: {}", note);
   attempt.activated = true;
   reloads_.record(std::move(attempt));
   return true;
@@ -206,8 +209,8 @@ int Engine::run_until_signal() {
   while (true) {
     int sig = sigtimedwait(&signals, nullptr, &tick);
     if (sig == SIGTERM || sig == SIGINT) {
-      fmt::print(stderr, "sluice: {} received, draining for up to {}s\n",
-                 sig == SIGTERM ? "SIGTERM" : "SIGINT", shutdown_grace_seconds_);
+      log_info("{} received, draining for up to {}s", sig == SIGTERM ? "SIGTERM" : "SIGINT",
+               shutdown_grace_seconds_);
       break;
     }
     if (sig == SIGHUP) reload();
@@ -247,15 +250,14 @@ void Engine::shutdown() {
     const EndpointChannel& e = *view.channel;
     QueueDepth d = e.queue->depth();
     if (d.lines > 0 && e.queue->storage_stats()) {
-      fmt::print(stderr,
-                 "sluice: service \"{}\" endpoint \"{}\": {} line(s), {} bytes not delivered "
-                 "before the shutdown grace ran out; they stay on disk for the next start\n",
-                 e.service_id, e.name(), d.lines, d.bytes);
+      log_warn(
+          "service \"{}\" endpoint \"{}\": {} line(s), {} bytes not delivered "
+          "before the shutdown grace ran out; they stay on disk for the next start",
+          e.service_id, e.name(), d.lines, d.bytes);
     } else if (d.lines > 0) {
-      fmt::print(
-          stderr,
-          "sluice: service \"{}\" endpoint \"{}\": {} line(s), {} bytes not delivered before "
-          "the shutdown grace ran out; they were in memory and are lost\n",
+      log_warn(
+          "service \"{}\" endpoint \"{}\": {} line(s), {} bytes not delivered before "
+          "the shutdown grace ran out; they were in memory and are lost",
           e.service_id, e.name(), d.lines, d.bytes);
     }
   }

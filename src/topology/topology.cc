@@ -4,7 +4,9 @@
 #include <future>
 
 #include <fmt/format.h>
+
 #include <boost/asio/post.hpp>
+#include "core/log.h"
 
 #include "queue/disk/disk_queue.h"
 #include "queue/disk/queue_dir.h"
@@ -112,11 +114,11 @@ Result<std::shared_ptr<EndpointChannel>> Topology::open_channel(const EndpointPl
     // What recovery found: operators want to know about damage at once.
     if (auto st = queue->storage_stats()) {
       QueueDepth d = queue->depth();
-      fmt::print(stderr,
-                 "sluice: service \"{}\" endpoint \"{}\": disk queue: {} line(s), {} bytes "
-                 "recovered; torn records cut off: {}; corrupt records skipped: {} ({} bytes)\n",
-                 plan.service_id, ec.name, d.lines, d.bytes, st->recovered_torn_records,
-                 st->corrupt_records_skipped, st->corrupt_bytes_skipped);
+      log_info(
+          "service \"{}\" endpoint \"{}\": disk queue: {} line(s), {} bytes "
+          "recovered; torn records cut off: {}; corrupt records skipped: {} ({} bytes)",
+          plan.service_id, ec.name, d.lines, d.bytes, st->recovered_torn_records,
+          st->corrupt_records_skipped, st->corrupt_bytes_skipped);
     }
   }
   auto channel = std::make_shared<EndpointChannel>(plan.service_id, ec.name, std::move(queue));
@@ -300,19 +302,19 @@ void Topology::close_retired(Entry& entry) {
   stop_sink(channel);
   QueueDepth d = channel.queue->depth();
   if (d.lines == 0) {
-    fmt::print(stderr, "sluice: service \"{}\" endpoint \"{}\" removed: everything delivered\n",
-               channel.service_id, channel.name());
+    log_info("service \"{}\" endpoint \"{}\" removed: everything delivered", channel.service_id,
+             channel.name());
   } else if (channel.queue->durable()) {
-    fmt::print(stderr,
-               "sluice: service \"{}\" endpoint \"{}\" removed: {} line(s), {} bytes not delivered "
-               "within the shutdown grace; they stay on disk, and the endpoint sends them if it "
-               "is added again\n",
-               channel.service_id, channel.name(), d.lines, d.bytes);
+    log_warn(
+        "service \"{}\" endpoint \"{}\" removed: {} line(s), {} bytes not delivered "
+        "within the shutdown grace; they stay on disk, and the endpoint sends them if it "
+        "is added again",
+        channel.service_id, channel.name(), d.lines, d.bytes);
   } else {
-    fmt::print(stderr,
-               "sluice: service \"{}\" endpoint \"{}\" removed: {} line(s), {} bytes not delivered "
-               "within the shutdown grace; they were in memory and are lost\n",
-               channel.service_id, channel.name(), d.lines, d.bytes);
+    log_warn(
+        "service \"{}\" endpoint \"{}\" removed: {} line(s), {} bytes not delivered "
+        "within the shutdown grace; they were in memory and are lost",
+        channel.service_id, channel.name(), d.lines, d.bytes);
   }
 }
 

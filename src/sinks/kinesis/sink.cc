@@ -46,10 +46,12 @@
 #include <vector>
 
 #include <fmt/format.h>
+
 #include <fmt/os.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include "core/log.h"
 
 #include "aws/instance_metadata.h"
 #include "aws/sts.h"
@@ -895,11 +897,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     for (uint32_t i = 0; i < lanes_.size(); ++i) least_assigned_.emplace(0, i);
     for (uint32_t id : waiting) place(id, /*front=*/false);
     // Not an error: a note in sluice's log, so an operator can line a reshard up with the rates.
-    fmt::print(stderr,
-               "sluice: service \"{}\" endpoint \"{}\": {}: {} open shard(s), {} closed; {} "
-               "waiting line(s) dealt out again\n",
-               endpoint_.service_id, endpoint_.name(), what_, map_.open().size(),
-               map_.closed_count(), waiting.size());
+    log_info(
+        "service \"{}\" endpoint \"{}\": {}: {} open shard(s), {} closed; {} "
+        "waiting line(s) dealt out again",
+        endpoint_.service_id, endpoint_.name(), what_, map_.open().size(), map_.closed_count(),
+        waiting.size());
   }
 
   // ---- credentials --------------------------------------------------------------------------

@@ -6,13 +6,15 @@
 #include <vector>
 
 #include <fmt/format.h>
+
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include "core/log.h"
 
+#include "core/rate_limited_log.h"
 #include "route/ingest_session.h"
 #include "sources/http/ingest_body.h"
-#include "sources/rate_limited_log.h"
 
 namespace sluice {
 namespace http_detail {
@@ -153,9 +155,7 @@ void HttpSource::stop() {
     std::this_thread::sleep_for(kFlushRetry);
   }
   if (!all_flushed) {
-    fmt::print(stderr,
-               "sluice: source {}: stopped with accepted lines still waiting for a full queue\n",
-               describe());
+    log_warn("source {}: stopped with accepted lines still waiting for a full queue", describe());
   }
   asio::post(pool_->timer.get_executor(), [pool = pool_] { pool->timer.cancel(); });
 }

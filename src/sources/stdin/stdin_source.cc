@@ -10,8 +10,10 @@
 
 #include <fmt/format.h>
 
+#include "core/log.h"
+
+#include "core/rate_limited_log.h"
 #include "route/ingest_session.h"
-#include "sources/rate_limited_log.h"
 #include "sources/stream_framer.h"
 
 namespace sluice {
@@ -123,7 +125,7 @@ void StdinSource::run() {
   // Whatever ends the loop, a last unterminated line is still a line.
   framer.finish(on_frame);
   if (!flush_waiting(session)) {
-    fmt::print(stderr, "sluice: source stdin: stopped with lines still waiting for a full queue\n");
+    log_warn("source stdin: stopped with lines still waiting for a full queue");
   }
   if (at_end) finished_.store(true);
 }

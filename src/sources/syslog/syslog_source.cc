@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ip/udp.hpp>
@@ -19,11 +20,12 @@
 #include <boost/asio/ssl.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include "core/log.h"
 
+#include "core/rate_limited_log.h"
 #include "net/connection_set.h"
 #include "net/listen_address.h"
 #include "route/ingest_session.h"
-#include "sources/rate_limited_log.h"
 #include "sources/stream_framer.h"
 #include "sources/syslog/syslog_message.h"
 
@@ -595,8 +597,8 @@ void SyslogSource::stop() {
   // Waiting from a thread of the loop would hold up the very work it waits for.
   if (!ctx_.io.stopped() && !ctx_.io.get_executor().running_in_this_thread()) {
     if (!shared_->connections.wait_empty(kStopFlushWait + std::chrono::seconds(1))) {
-      fmt::print(stderr, "sluice: source {}: {} connections did not finish flushing in time\n",
-                 shared_->name, shared_->connections.size());
+      log_warn("source {}: {} connections did not finish flushing in time", shared_->name,
+               shared_->connections.size());
     }
   }
 }

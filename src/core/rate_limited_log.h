@@ -9,12 +9,14 @@
 
 #include <fmt/format.h>
 
+#include "core/log.h"
+
 namespace sluice {
 
 // Writes at most one line per interval to stderr, for messages a sender can cause in bulk
-// (rejected messages). The line says how many were suppressed since the last one, so a flood
-// is visible without flooding the log. Thread-safe and lock-free: suppression is one atomic
-// load and increment.
+// (rejected messages), at warn level (core/log.h). The line says how many were suppressed since
+// the last one, so a flood is visible without flooding the log. Thread-safe and lock-free:
+// suppression is one atomic load and increment.
 class RateLimitedLog {
  public:
   explicit RateLimitedLog(std::string prefix,
@@ -24,7 +26,7 @@ class RateLimitedLog {
 
   template <typename... Args>
   void log(fmt::format_string<Args...> format, Args&&... args) {
-    if (!claim()) return;
+    if (!log_enabled(LogLevel::kWarn) || !claim()) return;
     std::string line = fmt::format(format, std::forward<Args>(args)...);
     emit(line);
   }

@@ -1,4 +1,4 @@
-#include "sources/rate_limited_log.h"
+#include "core/rate_limited_log.h"
 
 #include <cstdio>
 #include <string>

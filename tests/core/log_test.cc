@@ -1,0 +1,59 @@
+#include "core/log.h"
+
+#include <cstdio>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "core/rate_limited_log.h"
+
+namespace sluice {
+namespace {
+
+std::string contents(std::FILE* f) {
+  std::fflush(f);
+  std::rewind(f);
+  std::string out;
+  char buf[256];
+  while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
+  return out;
+}
+
+TEST(Log, LevelsParseAndFilter) {
+  EXPECT_EQ(parse_log_level("warn").value(), LogLevel::kWarn);
+  auto bad = parse_log_level("verbose");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message().find("\"verbose\" is not a log level"), std::string::npos);
+  LogLevel before = log_level();
+  set_log_level(LogLevel::kWarn);
+  EXPECT_TRUE(log_enabled(LogLevel::kError));
+  EXPECT_TRUE(log_enabled(LogLevel::kWarn));
+  EXPECT_FALSE(log_enabled(LogLevel::kInfo));
+  set_log_level(before);
+}
+
+TEST(Log, ALineIsPrefixedAndWrittenWhole) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  write_log_line("reloaded a.toml:\n  detail", f);
+  EXPECT_EQ(contents(f), "sluice: reloaded a.toml:\n  detail\n");
+  std::fclose(f);
+}
+
+TEST(Log, RateLimitedLinesAreWarningsAndFollowTheLevel) {
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  LogLevel before = log_level();
+  set_log_level(LogLevel::kError);
+  RateLimitedLog log("src", std::chrono::hours(1), f);
+  log.log("rejected {}", 1);
+  EXPECT_EQ(contents(f), "");
+  set_log_level(LogLevel::kWarn);
+  log.log("rejected {}", 2);
+  EXPECT_EQ(contents(f), "src: rejected 2\n");
+  set_log_level(before);
+  std::fclose(f);
+}
+
+}  // namespace
+}  // namespace sluice
