@@ -8,6 +8,7 @@
 #include "core/line_rules.h"
 #include "core/log.h"
 #include "format/log_format.h"
+#include "queue/queue_policy.h"
 #include "sinks/sink_settings.h"
 
 namespace sluice {
@@ -37,10 +38,6 @@ struct SourceConfig {
   uint64_t max_body_bytes = 10 * 1024 * 1024;  // http
 };
 
-enum class WhenFull : uint8_t { kBlock, kDropNewest, kDropOldest };
-// When a disk queue fsyncs (storage.fsync): before acknowledging the source, on a timer, or never
-// (the kernel writes back when it likes).
-enum class FsyncMode : uint8_t { kAlways, kInterval, kNever };
 enum class MessageType : uint8_t { kClassic, kLoggly, kLogplex, kBlank };
 
 struct ConditionConfig {

@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "control/reload_log.h"
+#include "core/source_counters.h"
 #include "net/http_server.h"
-#include "sources/source.h"
 #include "topology/topology.h"
 
 namespace sluice {

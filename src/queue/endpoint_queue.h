@@ -6,8 +6,8 @@
 #include <optional>
 #include <string>
 
-#include "config/config.h"
 #include "queue/line_batch.h"
+#include "queue/queue_policy.h"
 
 namespace sluice {
 

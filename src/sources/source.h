@@ -9,17 +9,10 @@
 
 #include "config/config.h"
 #include "core/result.h"
+#include "core/source_counters.h"
 #include "topology/routing_table.h"
 
 namespace sluice {
-
-// Counters of one source, for /metrics.
-struct SourceCounters {
-  std::atomic<uint64_t> messages{0};  // messages (frames, lines) received
-  std::atomic<uint64_t> rejected{0};  // messages that were not a valid log statement or record
-  std::atomic<uint64_t> bytes{0};
-  std::atomic<uint64_t> connections{0};
-};
 
 struct SourceContext {
   const SourceConfig& config;

@@ -5,10 +5,10 @@
 #include <memory>
 #include <string>
 
-#include "config/config.h"
 #include "core/result.h"
 #include "queue/disk/segment_writer.h"
 #include "queue/endpoint_queue.h"
+#include "queue/queue_policy.h"
 
 namespace sluice {
 

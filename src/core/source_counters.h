@@ -1,0 +1,17 @@
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+
+namespace sluice {
+
+// Counters of one source, for /metrics and /status. Updated by the source's connections on any
+// ingest thread.
+struct SourceCounters {
+  std::atomic<uint64_t> messages{0};  // messages (frames, lines) received
+  std::atomic<uint64_t> rejected{0};  // messages that were not a valid log statement or record
+  std::atomic<uint64_t> bytes{0};
+  std::atomic<uint64_t> connections{0};
+};
+
+}  // namespace sluice
