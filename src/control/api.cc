@@ -43,7 +43,8 @@ std::string iso_time(std::chrono::system_clock::time_point t) {
                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (usec / 1000) % 1000);
 }
 
-constexpr std::string_view kDropReasons[] = {"queue_full", "permanent_error", "expired"};
+constexpr std::string_view kDropReasons[] = {"queue_full", "permanent_error", "expired",
+                                             "endpoint_removed"};
 constexpr std::string_view kErrorClasses[] = {"retryable", "permanent", "configuration"};
 
 void write_error(JsonWriter& w, const EndpointStatus::ErrorEvent& e) {

@@ -155,6 +155,13 @@ bool IngestSession::flush() {
     const Route& route = *pending_[i].route;
     EndpointChannel& e = *route.channel;
     size_t before = batch.size();
+    if (e.refusing_lines()) {
+      e.counters.dropped[size_t(DropReason::kEndpointRemoved)].fetch_add(before,
+                                                                         std::memory_order_relaxed);
+      pending_lines_ -= before;
+      batch.clear();
+      continue;
+    }
     PushResult r = e.queue->push(batch);
     e.counters.received.fetch_add(r.accepted, std::memory_order_relaxed);
     uint64_t dropped = r.dropped_newest + r.dropped_oldest;

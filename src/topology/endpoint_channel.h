@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -30,10 +31,17 @@ class EndpointChannel {
 
   [[nodiscard]] const std::string& name() const { return name_; }
 
+  // A removed endpoint whose last batches could not be queued within the shutdown grace (its
+  // queue full and blocking): ingest counts them as dropped instead of waiting for room, so the
+  // batches finish and the old version can go.
+  void refuse_lines() { refusing_.store(true, std::memory_order_relaxed); }
+  [[nodiscard]] bool refusing_lines() const { return refusing_.load(std::memory_order_relaxed); }
+
  private:
   friend class Topology;
 
   std::string name_;
+  std::atomic<bool> refusing_{false};
   // Set and read by Topology only, under its lock.
   std::string type_;
   std::string sink_fingerprint_;  // what the running sink was built from (EndpointPlan)

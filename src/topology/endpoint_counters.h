@@ -11,7 +11,9 @@ namespace sluice {
 
 // Why an event was dropped (DESIGN "Delivery"). Unknown endpoint names are counted per
 // (service, name) by the router instead, since no endpoint exists to count them.
-enum class DropReason : uint8_t { kQueueFull, kPermanentError, kExpired, kCount };
+// kEndpointRemoved: lines an ingest batch still held for an endpoint that a reload removed, when
+// its queue stayed full past the shutdown grace (the batch must finish so the version can go).
+enum class DropReason : uint8_t { kQueueFull, kPermanentError, kExpired, kEndpointRemoved, kCount };
 
 // Counters of one endpoint. Atomic: sources on any thread and the sink update them.
 struct EndpointCounters {

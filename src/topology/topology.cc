@@ -1,6 +1,7 @@
 #include "topology/topology.h"
 
 #include <algorithm>
+#include <atomic>
 #include <future>
 
 #include <fmt/format.h>
@@ -39,18 +40,29 @@ bool queue_settings_changed(const EndpointConfig& a, const EndpointConfig& b) {
 }
 
 // Runs `fn` on `loop`'s thread and waits for it, so that it never runs beside a handler of the
-// sinks there. Once the loop has stopped, runs it here.
+// sinks there. Once the loop has stopped, runs it here. Exactly one of the two runs it: they
+// race for `claimed`, and the posted handler owns its share of the state.
 void run_on_loop(boost::asio::io_context* loop, const std::function<void()>& fn) {
   if (loop == nullptr || loop->stopped()) {
     fn();
     return;
   }
-  std::packaged_task<void()> task(fn);
-  std::future<void> done = task.get_future();
-  boost::asio::post(*loop, [&task] { task(); });
-  // A loop that stops before running the task never will: poll, and run it here then.
+  struct Shared {
+    std::function<void()> fn;
+    std::atomic<bool> claimed{false};
+    std::promise<void> done;
+  };
+  auto shared = std::make_shared<Shared>();
+  shared->fn = fn;
+  std::future<void> done = shared->done.get_future();
+  boost::asio::post(*loop, [shared] {
+    if (shared->claimed.exchange(true)) return;
+    shared->fn();
+    shared->done.set_value();
+  });
   while (done.wait_for(std::chrono::milliseconds(50)) != std::future_status::ready) {
-    if (loop->stopped()) {
+    // A loop that stops before running the handler never will.
+    if (loop->stopped() && !shared->claimed.exchange(true)) {
       fn();
       return;
     }
@@ -127,6 +139,8 @@ Result<std::shared_ptr<EndpointChannel>> Topology::open_channel(const EndpointPl
 }
 
 Status Topology::start_sink(EndpointChannel& channel, const EndpointPlan& plan) {
+  // Not the state the previous sink left ("stopped") until the new one says what it is doing.
+  channel.status.set_state(EndpointState::kStarting);
   channel.type_ = plan.config->type;
   channel.sink_fingerprint_ = plan.config->sink_fingerprint;
   if (options_.loops.empty()) return {};
@@ -220,6 +234,8 @@ Result<ActivationReport> Topology::activate(const Config& config) {
         // Removed by an earlier version and not yet closed: it comes back with its queue.
         entry.retiring = false;
         entry.draining = false;
+        entry.deadline.reset();
+        channel.refusing_.store(false, std::memory_order_relaxed);
         report.added.push_back(name);
       }
       bool sink_changed = channel.type_ != plan->config->type ||
@@ -276,19 +292,28 @@ void Topology::tick(std::chrono::steady_clock::time_point now, std::chrono::mill
       ++it;
       continue;
     }
+    if (!entry.deadline) entry.deadline = now + grace;
+    bool past_grace = now >= *entry.deadline;
     if (!entry.draining) {
       // An ingest batch reaches a channel through the table it started with: once no table
       // older than the channel's retirement is held, no line can arrive any more.
       if (oldest_live < entry.retired_in) {
+        if (past_grace && !entry.channel->refusing_lines()) {
+          entry.channel->refuse_lines();
+          log_warn(
+              "service \"{}\" endpoint \"{}\" removed: ingest batches still waiting for room in "
+              "its queue after the shutdown grace drop their lines for it (counted as "
+              "endpoint_removed)",
+              entry.channel->service_id, entry.channel->name());
+        }
         ++it;
         continue;
       }
       entry.draining = true;
-      entry.drain_deadline = now + grace;
       if (entry.channel->sink_) entry.channel->sink_->flush();
     }
     QueueDepth d = entry.channel->queue->depth();
-    if (d.lines > 0 && now < entry.drain_deadline) {
+    if (d.lines > 0 && !past_grace) {
       ++it;
       continue;
     }

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -66,7 +67,9 @@ class Topology {
   [[nodiscard]] std::chrono::system_clock::time_point activated_at() const;
 
   // Moves retirements on: a removed channel starts draining once no ingest batch can still
-  // reach it, and closes once its queue is empty or `grace` has passed since. What is left is
+  // reach it, and closes once its queue is empty or `grace` has passed since its removal was
+  // first seen here. A batch still waiting for room in it at that point has its lines for it
+  // dropped and counted (endpoint_removed), so that it finishes. What is left in the queue is
   // reported: on disk it stays for a later start or a re-added endpoint; in memory it is lost.
   void tick(std::chrono::steady_clock::time_point now, std::chrono::milliseconds grace);
 
@@ -96,7 +99,9 @@ class Topology {
     bool retiring = false;
     uint64_t retired_in = 0;  // the first generation without it
     bool draining = false;    // retiring, and no ingest batch can reach it any more
-    std::chrono::steady_clock::time_point drain_deadline;
+    // Set at the first tick after retirement: shutdown_grace from then on, whether or not an
+    // ingest batch still holds it.
+    std::optional<std::chrono::steady_clock::time_point> deadline;
   };
   using Key = std::pair<std::string, std::string>;  // (service id, endpoint name)
 

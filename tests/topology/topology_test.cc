@@ -269,6 +269,34 @@ TEST_F(TopologyTest, RemovedEndpointClosesAtTheGraceWithItsLinesReported) {
   EXPECT_EQ(topology_->find_channel("svc", "b"), nullptr);
 }
 
+// A removed endpoint whose queue is full (and blocks) must not hold up ingest forever: at the
+// grace, the batches still waiting for it drop their lines for it, counted, and finish.
+TEST_F(TopologyTest, BatchesStuckOnARemovedFullQueueFinishAtTheGrace) {
+  ASSERT_TRUE(
+      activate(service_toml(endpoint_toml("a", "a") +
+                            endpoint_toml("b", "b", "/tmp/x.log", "queue_max_bytes = \"64KiB\"")))
+          .ok());
+  auto b = topology_->find_channel("svc", "b");
+  IngestSession s(topology_->routes(), "", PayloadKind::kLog);
+  std::string message(1000, 'x');
+  for (int i = 0; i < 100; ++i) {
+    ASSERT_TRUE(s.submit_log_statement("syslog svc b :: " + message).ok());
+  }
+  ASSERT_FALSE(s.flush()) << "the queue is full: the rest waits";
+  uint64_t waiting = 100 - b->counters.received.load();
+  ASSERT_GT(waiting, 0u);
+
+  ASSERT_TRUE(activate(service_toml(endpoint_toml("a", "a"))).ok());
+  auto now = std::chrono::steady_clock::now();
+  topology_->tick(now, 5s);
+  ASSERT_FALSE(s.flush()) << "within the grace the batch still waits for room";
+  topology_->tick(now + 5s, 5s);
+  ASSERT_TRUE(s.flush()) << "past the grace its lines for the removed endpoint are dropped";
+  EXPECT_EQ(b->counters.dropped[size_t(DropReason::kEndpointRemoved)].load(), waiting);
+  topology_->tick(now + 5s, 5s);
+  EXPECT_EQ(topology_->find_channel("svc", "b"), nullptr) << "then it closes";
+}
+
 TEST_F(TopologyTest, ReAddedWhileRetiringGetsItsChannelBack) {
   ASSERT_TRUE(activate(service_toml(endpoint_toml("a", "a") + endpoint_toml("b", "b"))).ok());
   auto b = topology_->find_channel("svc", "b");

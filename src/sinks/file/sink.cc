@@ -53,6 +53,7 @@ class FileSinkCore : public std::enable_shared_from_this<FileSinkCore> {
     retry_timer_.cancel();
     period_timer_.cancel();
     writer_.close();
+    endpoint_.status.set_state(EndpointState::kStopped);
   }
 
   std::atomic<bool> wake_posted_{false};
