@@ -6,18 +6,12 @@
 #include <gtest/gtest.h>
 
 #include "core/rate_limited_log.h"
+#include "file_text.h"
 
 namespace sluice {
 namespace {
 
-std::string contents(std::FILE* f) {
-  std::fflush(f);
-  std::rewind(f);
-  std::string out;
-  char buf[256];
-  while (size_t n = std::fread(buf, 1, sizeof buf, f)) out.append(buf, n);
-  return out;
-}
+using testing::file_text;
 
 TEST(Log, LevelsParseAndFilter) {
   EXPECT_EQ(parse_log_level("warn").value(), LogLevel::kWarn);
@@ -36,7 +30,7 @@ TEST(Log, ALineIsPrefixedAndWrittenWhole) {
   std::FILE* f = std::tmpfile();
   ASSERT_NE(f, nullptr);
   write_log_line("reloaded a.toml:\n  detail", f);
-  EXPECT_EQ(contents(f), "sluice: reloaded a.toml:\n  detail\n");
+  EXPECT_EQ(file_text(f), "sluice: reloaded a.toml:\n  detail\n");
   std::fclose(f);
 }
 
@@ -47,10 +41,10 @@ TEST(Log, RateLimitedLinesAreWarningsAndFollowTheLevel) {
   set_log_level(LogLevel::kError);
   RateLimitedLog log("src", std::chrono::hours(1), f);
   log.log("rejected {}", 1);
-  EXPECT_EQ(contents(f), "");
+  EXPECT_EQ(file_text(f), "");
   set_log_level(LogLevel::kWarn);
   log.log("rejected {}", 2);
-  EXPECT_EQ(contents(f), "src: rejected 2\n");
+  EXPECT_EQ(file_text(f), "src: rejected 2\n");
   set_log_level(before);
   std::fclose(f);
 }
