@@ -93,13 +93,11 @@ Topology::~Topology() {
 }
 
 uint64_t Topology::generation() const {
-  std::lock_guard lock(mu_);
-  return generation_;
+  return view_.load(std::memory_order_acquire)->generation;
 }
 
 std::chrono::system_clock::time_point Topology::activated_at() const {
-  std::lock_guard lock(mu_);
-  return activated_at_;
+  return view_.load(std::memory_order_acquire)->activated_at;
 }
 
 Result<std::shared_ptr<EndpointChannel>> Topology::open_channel(const EndpointPlan& plan) {
@@ -274,12 +272,14 @@ Result<ActivationReport> Topology::activate(const Config& config) {
   order_ = std::move(order);
   generation_ = report.generation;
   activated_at_ = std::chrono::system_clock::now();
+  publish_view_locked();
   for (const std::string& e : errors) report.notes.push_back(e);
   return report;
 }
 
 void Topology::tick(std::chrono::steady_clock::time_point now, std::chrono::milliseconds grace) {
   std::lock_guard lock(mu_);
+  bool changed = false;
   uint64_t oldest_live = generation_;
   std::erase_if(published_, [&](const std::weak_ptr<const RoutingTable>& weak) {
     auto table = weak.lock();
@@ -319,7 +319,9 @@ void Topology::tick(std::chrono::steady_clock::time_point now, std::chrono::mill
     }
     close_retired(entry);
     it = channels_.erase(it);
+    changed = true;
   }
+  if (changed) publish_view_locked();
 }
 
 void Topology::close_retired(Entry& entry) {
@@ -351,17 +353,22 @@ std::shared_ptr<EndpointChannel> Topology::find_channel(const std::string& servi
 }
 
 std::vector<Topology::ChannelView> Topology::channels() const {
-  std::lock_guard lock(mu_);
-  std::vector<ChannelView> out;
-  out.reserve(channels_.size());
+  return view_.load(std::memory_order_acquire)->channels;
+}
+
+void Topology::publish_view_locked() {
+  auto view = std::make_shared<View>();
+  view->generation = generation_;
+  view->activated_at = activated_at_;
+  view->channels.reserve(channels_.size());
   for (const Key& key : order_) {
     const Entry& e = channels_.at(key);
-    out.push_back(ChannelView{e.channel, e.channel->type_, false});
+    view->channels.push_back(ChannelView{e.channel, e.channel->type_, false});
   }
   for (const auto& [key, e] : channels_) {
-    if (e.retiring) out.push_back(ChannelView{e.channel, e.channel->type_, true});
+    if (e.retiring) view->channels.push_back(ChannelView{e.channel, e.channel->type_, true});
   }
-  return out;
+  view_.store(std::move(view), std::memory_order_release);
 }
 
 void Topology::flush_all() {

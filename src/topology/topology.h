@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -105,6 +106,16 @@ class Topology {
   };
   using Key = std::pair<std::string, std::string>;  // (service id, endpoint name)
 
+  // What the API reads (channels(), generation(), activated_at()): published whole after each
+  // change, so that a reader never waits on mu_, which activate() and tick() hold while they
+  // stop sinks and open queues.
+  struct View {
+    uint64_t generation = 0;
+    std::chrono::system_clock::time_point activated_at;
+    std::vector<ChannelView> channels;
+  };
+  void publish_view_locked();
+
   [[nodiscard]] Result<std::shared_ptr<EndpointChannel>> open_channel(const EndpointPlan& plan);
   [[nodiscard]] Status start_sink(EndpointChannel& channel, const EndpointPlan& plan);
   void stop_sink(EndpointChannel& channel);
@@ -122,6 +133,7 @@ class Topology {
   std::vector<std::weak_ptr<const RoutingTable>> published_;
   uint64_t generation_ = 0;
   std::chrono::system_clock::time_point activated_at_;
+  std::atomic<std::shared_ptr<const View>> view_{std::make_shared<const View>()};
   bool stopped_ = false;
 };
 
