@@ -109,7 +109,9 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   options.storage = e.config_.storage;
   options.make_sink = [](SinkContext& ctx) -> std::unique_ptr<Sink> {
     const SinkType* type = find_sink_type(ctx.config->type);
-    return type != nullptr ? type->make(ctx) : nullptr;
+    if (type == nullptr) return nullptr;
+    ctx.limits = type->limits;
+    return type->make(ctx);
   };
   e.topology_ = std::make_unique<Topology>(std::move(options));
   // The loops run before the first activation: activation waits on them to stop a sink.

@@ -8,6 +8,7 @@
 #include <boost/asio/post.hpp>
 
 #include "config/config.h"
+#include "delivery/batch_limits.h"
 #include "topology/endpoint_channel.h"
 
 namespace sluice {
@@ -26,6 +27,8 @@ struct SinkContext {
   // The engine's one domain-ownership cache, shared by its HTTP-based sinks so that an origin is
   // asked once, not once per endpoint. nullptr: the sink keeps a cache of its own.
   std::shared_ptr<ChallengeCache> challenges = nullptr;
+  // The endpoint type's hard limits (SinkType::limits), which clamp its batch settings.
+  SinkLimits limits = {};
 };
 
 // A running destination. A sink takes lines from its endpoint's queue, sends them, and acks

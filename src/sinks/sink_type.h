@@ -6,6 +6,7 @@
 #include <string_view>
 #include <vector>
 
+#include "delivery/batch_limits.h"
 #include "sinks/sink_settings.h"
 
 namespace sluice {
@@ -13,13 +14,6 @@ namespace sluice {
 class Sink;
 class TableReader;
 struct SinkContext;
-
-// The destination's own limits, which clamp the user's batch settings; 0: none.
-struct SinkLimits {
-  size_t max_batch_entries = 0;
-  uint64_t max_batch_bytes = 0;
-  uint64_t max_line_bytes = 0;
-};
 
 // Everything the rest of sluice knows of an endpoint type: one per type, defined in the type's
 // own folder (its type.cc) and listed once in the build (src/CMakeLists.txt,

@@ -1,7 +1,7 @@
 #include <gtest/gtest.h>
 
+#include "delivery/dead_letter.h"
 #include "queue/disk/queue_dir.h"
-#include "sinks/dead_letter.h"
 #include "sinks/http/challenge.h"
 #include "sinks/http/url.h"
 

@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "sinks/backoff.h"
+#include "delivery/backoff.h"
 #include "sinks/http/retry_logic.h"
 
 namespace sluice {

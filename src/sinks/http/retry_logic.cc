@@ -98,4 +98,16 @@ HttpVerdict classify_http_outcome(const HttpOutcome& o, std::string_view what,
   return v;
 }
 
+Verdict to_verdict(HttpVerdict verdict) {
+  switch (verdict.action) {
+    case HttpVerdict::Action::kSuccess:
+      return Verdict::successful();
+    case HttpVerdict::Action::kRetry:
+      return Verdict::retry(verdict.error_class, std::move(verdict.message), verdict.retry_after);
+    case HttpVerdict::Action::kDontRetry:
+      break;
+  }
+  return Verdict::dont_retry(verdict.error_class, std::move(verdict.message));
+}
+
 }  // namespace sluice

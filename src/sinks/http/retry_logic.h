@@ -5,6 +5,7 @@
 #include <string>
 #include <string_view>
 
+#include "delivery/verdict.h"
 #include "topology/endpoint_counters.h"
 
 namespace sluice {
@@ -50,6 +51,9 @@ inline constexpr size_t kErrorBodyBytes = 512;
 // Sorts an outcome. `what` names the request in messages, e.g. "POST https://logs.example/in".
 [[nodiscard]] HttpVerdict classify_http_outcome(const HttpOutcome& outcome, std::string_view what,
                                                 std::chrono::system_clock::time_point now);
+
+// The same, in the delivery driver's vocabulary.
+[[nodiscard]] Verdict to_verdict(HttpVerdict verdict);
 
 // Retry-After (RFC 9110 10.2.3): a number of seconds, or an HTTP-date (IMF-fixdate, or the
 // obsolete RFC 850 and asctime forms). Dates in the past give 0. Capped at kMaxRetryAfter.

@@ -1,25 +1,9 @@
-// The https sink: batcher, request builder, client, retry logic and dead letter wired together.
+// The https sink: the delivery driver, fed by the https request builder and HTTP client, behind
+// the domain-ownership challenge.
 //
-// Order and acknowledgement
-// -------------------------
-// Requests are numbered in the order their lines left the queue and kept in that order until
-// acknowledged. Up to `concurrency` are in flight. A request is retried by the sink itself, with
-// the same body, never by giving its lines back to the queue: a nack puts lines at the queue's
-// front, and two failed requests nacked in the wrong order would swap their lines.
-//
-// At most `concurrency` requests are unfinished at once, counted from the oldest one not yet
-// done: a window that slides only when its oldest request is delivered (see pump()). Once any
-// request fails with a retryable error, no new batch is sent until every failed request has
-// succeeded: the failed ones are retried one at a time, oldest first, after the backoff (or the
-// destination's Retry-After). Requests that were already in flight finish on their own. So with
-// concurrency = 1 a receiver sees the lines in exactly the queue's order, across any number of
-// failures; with more, requests of one window may arrive in either order (as they would without
-// failures), but no request is ever overtaken by more than concurrency - 1 newer ones, however
-// long it hangs or however often it fails.
-//
-// Lines are acknowledged to the queue in request order, when every older request is done too
-// (delivered, or written to the dead letter), which a disk queue needs to trim its log. On stop,
-// what is not done goes back to the queue, newest first, so the oldest is first again.
+// Batching, the request window, retries, the dead letter and ordered acknowledgement are the
+// DeliveryDriver's (see delivery/delivery_driver.h for the order guarantees). This file adds
+// what is https's own:
 //
 // The challenge: nothing is sent until the origin proved ownership (unless verify_ownership =
 // false). Lines keep queueing meanwhile, and the queue pushes back as configured. The GET goes
@@ -30,21 +14,21 @@
 // client's thread only post to it. Handlers hold a shared_ptr to the core; after stop() they do
 // nothing.
 #include "sinks/https/sink.h"
-#include "queue/lease_pool.h"
 
 #include <algorithm>
 #include <atomic>
-#include <deque>
+#include <optional>
 #include <random>
-#include <vector>
 
 #include <fmt/format.h>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "sinks/backoff.h"
-#include "sinks/dead_letter.h"
+#include "delivery/backoff.h"
+#include "delivery/delivery_driver.h"
+#include "delivery/delivery_reporter.h"
+#include "delivery/wake_timer.h"
 #include "sinks/http/challenge.h"
 #include "sinks/http/challenge_cache.h"
 #include "sinks/http/retry_logic.h"
@@ -59,30 +43,45 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
-class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
+DeliveryDriverSettings driver_settings(const HttpDeliverySettings& d, const SinkLimits& limits,
+                                       const HttpsSinkOptions& options) {
+  DeliveryDriverSettings s;
+  s.batch.max_entries = d.request_max_entries;
+  s.batch.max_bytes = d.request_max_bytes;
+  s.batch.line_overhead = 1;  // the separator json_format adds between lines
+  s.batch.linger =
+      std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(d.period_seconds));
+  s.batch = s.batch.clamped_to(limits);
+  s.concurrency = d.concurrency;
+  s.adaptive_concurrency = d.adaptive_concurrency;
+  s.initial_backoff = options.initial_backoff;
+  s.max_backoff = milliseconds(int64_t(d.max_backoff_seconds * 1000));
+  s.jitter_seed = options.jitter_seed;
+  return s;
+}
+
+class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore>, public DeliveryHost {
  public:
   HttpsSinkCore(SinkContext& ctx, const HttpsSinkSettings& settings,
                 const HttpsSinkOptions& options)
       : endpoint_(ctx.endpoint),
         config_(ctx.config),
         settings_(settings),
-        delivery_(settings.delivery),
-        options_(options),
         hostname_(ctx.hostname),
         strand_(asio::make_strand(ctx.io)),
         target_(https_target(settings)),
-        backoff_(options.initial_backoff, cap(), seed()),
-        challenge_backoff_(options.challenge_initial_backoff, cap(), seed() + 1),
-        retry_timer_(strand_),
-        linger_timer_(strand_),
+        challenge_backoff_(options.challenge_initial_backoff,
+                           milliseconds(int64_t(settings.delivery.max_backoff_seconds * 1000)),
+                           options.jitter_seed ? options.jitter_seed + 1 : std::random_device{}()),
         challenge_timer_(strand_),
-        dead_letter_(ctx.endpoint.service_id, ctx.endpoint.name()),
+        wake_(strand_),
         token_(challenge_token(ctx.endpoint.service_id)),
         challenges_(ctx.challenges ? ctx.challenges : std::make_shared<ChallengeCache>()),
-        challenge_key_(challenge_origin_key(settings, target_)) {
-    limit_ = delivery_.adaptive_concurrency ? 1 : delivery_.concurrency;
-    what_ = settings.method + " " + settings.url;
-  }
+        challenge_key_(challenge_origin_key(settings, target_)),
+        what_(settings.method + " " + settings.url),
+        reporter_(ctx.endpoint),
+        driver_(*ctx.endpoint.queue, reporter_, *this,
+                driver_settings(settings.delivery, ctx.limits, options)) {}
 
   void start() {
     auto builder = HttpsRequestBuilder::create(settings_, target_, config_->message_type, hostname_,
@@ -92,7 +91,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
       // Only resource exhaustion gets here (libdeflate, zstd or libcurl could not allocate): the
       // configuration was validated. Lines keep queueing; the state says why nothing moves.
       std::string why = !builder ? builder.error().message() : client.error().message();
-      endpoint_.status.set_state(EndpointState::kError);
+      reporter_.set_state(EndpointState::kError);
       endpoint_.status.record_error(ErrorClass::kConfiguration, why);
       return;
     }
@@ -103,21 +102,17 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     asio::post(strand_, [self = shared_from_this()] {
       if (self->stopped_) return;
       if (self->settings_.verify_ownership) {
-        self->state_.set(EndpointState::kVerifying);
+        self->reporter_.set_state(EndpointState::kVerifying);
         self->send_challenge();
       } else {
-        self->verified_ = true;
-        self->state_.set(EndpointState::kOk);
-        self->pump();
+        self->reporter_.set_state(EndpointState::kOk);
+        self->driver_.set_ready(true, Clock::now());
       }
     });
   }
 
   void flush() {
-    asio::post(strand_, [self = shared_from_this()] {
-      self->flushing_ = true;
-      self->pump();
-    });
+    asio::post(strand_, [self = shared_from_this()] { self->driver_.flush(Clock::now()); });
   }
 
   // Runs on the io thread with the loop stopping or stopped, so it does its work directly.
@@ -125,55 +120,49 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     if (stopped_) return;
     stopped_ = true;
     endpoint_.queue->set_data_callback([] {});
-    retry_timer_.cancel();
-    linger_timer_.cancel();
+    wake_.cancel();
     challenge_timer_.cancel();
     if (client_) client_->stop();  // joins the client thread: no response arrives after this
     // After the client stopped: a challenge GET of ours still counted as in flight is handed on
     // (a no-op when this endpoint is not waiting on the cache).
     challenges_->cancel(challenge_key_, this);
-    // Newest first: the open batch, then requests from the newest. Delivered requests are
-    // acknowledged (sending them again would only duplicate); the rest go back to the front.
-    release(open_.leases, /*delivered=*/false);
-    open_ = {};
-    while (!requests_.empty()) {
-      Request& r = *requests_.back();
-      release(r.leases, r.state == Request::State::kDone);
-      requests_.pop_back();
+    driver_.stop();
+  }
+
+  Result<Payload> build(std::span<const LineBatch* const> lines) override {
+    Status st = builder_->build_body(lines, std::chrono::system_clock::now(), body_);
+    if (!st) return st.error();
+    if (body_.invalid_json > 0) {
+      endpoint_.counters.invalid_json.fetch_add(body_.invalid_json, std::memory_order_relaxed);
     }
-    endpoint_.counters.requests_in_flight.store(0, std::memory_order_relaxed);
-    state_.set(EndpointState::kStopped);
+    // The wire buffer moves into the payload (shared with the client thread while in flight).
+    auto body = std::make_shared<std::string>();
+    body->swap(body_.wire);
+    return Payload{std::move(body), body_.raw_bytes};
+  }
+
+  void send(uint64_t id, const Payload& payload) override {
+    client_->send(
+        builder_->request(payload.body), [weak = weak_from_this(), id](HttpClientResponse resp) {
+          auto self = weak.lock();
+          if (!self) return;
+          asio::post(self->strand_, [self, id, resp = std::move(resp)]() {
+            if (self->stopped_) return;
+            Verdict v = to_verdict(
+                classify_http_outcome(resp.outcome, self->what_, std::chrono::system_clock::now()));
+            self->driver_.on_response(id, v, Clock::now());
+          });
+        });
+  }
+
+  void wake_at(Clock::time_point at) override {
+    wake_.arm(at, [self = shared_from_this()] {
+      if (!self->stopped_) self->driver_.on_wake(Clock::now());
+    });
   }
 
  private:
-  struct Request {
-    enum class State : uint8_t { kInFlight, kWaiting, kDone };
-    uint64_t seq = 0;
-    std::vector<Lease> leases;
-    std::shared_ptr<const std::string> body;
-    size_t lines = 0;
-    size_t raw_bytes = 0;
-    Clock::time_point taken_at;
-    State state = State::kInFlight;
-    uint32_t attempts = 0;
-  };
-
-  struct OpenBatch {
-    std::vector<Lease> leases;
-    size_t lines = 0;
-    size_t bytes = 0;  // HttpBodyBuilder::line_cost of its lines
-    bool full = false;
-    Clock::time_point first_at;
-  };
-
-  [[nodiscard]] milliseconds cap() const {
-    return milliseconds(int64_t(delivery_.max_backoff_seconds * 1000));
-  }
-  [[nodiscard]] uint64_t seed() const {
-    return options_.jitter_seed ? options_.jitter_seed : std::random_device{}();
-  }
-
-  // ---- the challenge ------------------------------------------------------------------------
+  void pump() { driver_.pump(Clock::now()); }
 
   // Asks the cache; the GET (ours, or another endpoint's to the same origin) is sent by `ask`
   // on this endpoint's client, and its answer is handed to the cache from the client thread.
@@ -202,10 +191,9 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
 
   void on_challenge(bool verified, const HttpOutcome& o) {
     if (verified) {
-      verified_ = true;
       challenge_backoff_.reset();
-      state_.set(EndpointState::kOk);
-      pump();
+      reporter_.set_state(EndpointState::kOk);
+      driver_.set_ready(true, Clock::now());
       return;
     }
     std::string reason;
@@ -218,13 +206,11 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
           "the response has no line \"{}\" (hex(sha256(\"{}\")), see `sluice challenge`) or \"*\"",
           token_, endpoint_.service_id);
     }
-    endpoint_.counters.errors[size_t(ErrorClass::kConfiguration)].fetch_add(
-        1, std::memory_order_relaxed);
-    endpoint_.status.record_error(
-        ErrorClass::kConfiguration,
-        fmt::format("domain-ownership challenge GET {}: {}; nothing is sent until it passes",
-                    target_.challenge_url, reason));
-    state_.set(EndpointState::kChallengeFailed);
+    reporter_.error(ErrorClass::kConfiguration,
+                    fmt::format("domain-ownership challenge GET {}: {}; nothing is sent until it "
+                                "passes",
+                                target_.challenge_url, reason));
+    reporter_.set_state(EndpointState::kChallengeFailed);
     challenge_timer_.expires_after(std::max(challenge_backoff_.next(), milliseconds(50)));
     challenge_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped_) return;
@@ -232,301 +218,15 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
     });
   }
 
-  // ---- batching -----------------------------------------------------------------------------
-
-  [[nodiscard]] bool can_dispatch() const {
-    return verified_ && !stopped_ && waiting_ == 0 && !retry_in_flight_ && builder_;
-  }
-
-  // A new request goes out only while fewer than `limit_` requests are unfinished, counted from
-  // the oldest not yet settled (a sliding window, as TCP's): a slow or hung request holds the
-  // window instead of being overtaken by ever more new ones. So a line never arrives more than
-  // limit_ - 1 requests away from its place, and delivered requests waiting behind a slow one
-  // (their lines not yet acknowledged to the queue) stay bounded.
-  void pump() {
-    if (!can_dispatch()) return;
-    while (requests_.size() < limit_) {
-      fill_open();
-      if (open_.lines == 0) return;
-      auto now = Clock::now();
-      auto due = open_.first_at + std::chrono::duration_cast<Clock::duration>(
-                                      std::chrono::duration<double>(delivery_.period_seconds));
-      if (open_.full || flushing_ || now >= due) {
-        if (!dispatch_open()) return;  // the retry timer pumps again
-        continue;
-      }
-      if (!linger_armed_) {
-        linger_armed_ = true;
-        linger_timer_.expires_at(due);
-        linger_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-          self->linger_armed_ = false;
-          if (ec || self->stopped_) return;
-          self->pump();
-        });
-      }
-      return;
-    }
-  }
-
-  // Takes lines into the open batch up to request_max_entries and request_max_bytes. A take
-  // that would overflow the byte limit (queue sizes do not count separators) is handed back
-  // and asked again smaller; a single line larger than the limit goes alone.
-  void fill_open() {
-    size_t max_lines = delivery_.request_max_entries;
-    size_t max_bytes = size_t(delivery_.request_max_bytes);
-    while (!open_.full && open_.lines < max_lines && open_.bytes < max_bytes) {
-      size_t budget = max_bytes - open_.bytes;
-      while (true) {
-        Lease lease = leases_.take();
-        if (!endpoint_.queue->take(max_lines - open_.lines, budget, lease)) {
-          leases_.give(std::move(lease));
-          return;
-        }
-        size_t n = lease.lines.size();
-        size_t cost = lease.lines.byte_size() + n;
-        if (open_.bytes + cost <= max_bytes || (open_.lines == 0 && n == 1)) {
-          if (open_.lines == 0) open_.first_at = Clock::now();
-          open_.lines += n;
-          open_.bytes += cost;
-          if (open_.bytes >= max_bytes) open_.full = true;
-          open_.leases.push_back(std::move(lease));
-          break;
-        }
-        endpoint_.queue->nack(lease);
-        leases_.give(std::move(lease));
-        if (n == 1 || budget <= n) {
-          open_.full = true;  // the next line does not fit: send what we have
-          return;
-        }
-        budget -= n;
-      }
-    }
-    if (open_.lines >= max_lines) open_.full = true;
-  }
-
-  // False when the body could not be built: the lines went back and a retry is scheduled.
-  [[nodiscard]] bool dispatch_open() {
-    auto req = std::make_unique<Request>();
-    req->seq = ++next_seq_;
-    req->leases = std::move(open_.leases);
-    req->lines = open_.lines;
-    req->taken_at = open_.first_at;
-    open_ = OpenBatch{};
-    if (linger_armed_) linger_timer_.cancel();
-
-    std::vector<const LineBatch*> batches;
-    batches.reserve(req->leases.size());
-    for (const Lease& l : req->leases) batches.push_back(&l.lines);
-    Status st = builder_->build_body(batches, std::chrono::system_clock::now(), body_);
-    if (!st) {
-      // Compression failed (out of memory): give the lines back and try again later.
-      endpoint_.status.record_error(ErrorClass::kRetryable, st.error().message());
-      release(req->leases, false);
-      schedule_retry(backoff_.next());
-      return false;
-    }
-    req->raw_bytes = body_.raw_bytes;
-    if (body_.invalid_json > 0) {
-      endpoint_.counters.invalid_json.fetch_add(body_.invalid_json, std::memory_order_relaxed);
-    }
-    // The wire buffer moves into the request (shared with the client thread while in flight).
-    auto body = std::make_shared<std::string>();
-    body->swap(body_.wire);
-    req->body = std::move(body);
-    Request& r = *req;
-    requests_.push_back(std::move(req));
-    send(r);
-    return true;
-  }
-
-  // ---- sending and responses ----------------------------------------------------------------
-
-  void send(Request& r) {
-    r.state = Request::State::kInFlight;
-    ++r.attempts;
-    ++in_flight_;
-    endpoint_.counters.requests_in_flight.store(in_flight_, std::memory_order_relaxed);
-    uint64_t seq = r.seq;
-    client_->send(builder_->request(r.body),
-                  [weak = weak_from_this(), seq](HttpClientResponse resp) {
-                    auto self = weak.lock();
-                    if (!self) return;
-                    asio::post(self->strand_, [self, seq, resp = std::move(resp)]() mutable {
-                      if (!self->stopped_) self->on_response(seq, resp);
-                    });
-                  });
-  }
-
-  Request* find(uint64_t seq) {
-    for (auto& r : requests_) {
-      if (r->seq == seq) return r.get();
-    }
-    return nullptr;
-  }
-
-  void on_response(uint64_t seq, const HttpClientResponse& resp) {
-    Request* r = find(seq);
-    if (r == nullptr || r->state != Request::State::kInFlight) return;
-    --in_flight_;
-    endpoint_.counters.requests_in_flight.store(in_flight_, std::memory_order_relaxed);
-    bool was_retry = r->attempts > 1 && retry_in_flight_ && retry_seq_ == seq;
-    if (was_retry) retry_in_flight_ = false;
-
-    HttpVerdict v = classify_http_outcome(resp.outcome, what_, std::chrono::system_clock::now());
-    auto& c = endpoint_.counters;
-    switch (v.action) {
-      case HttpVerdict::Action::kSuccess:
-        r->state = Request::State::kDone;
-        c.delivered.fetch_add(r->lines, std::memory_order_relaxed);
-        c.delivered_bytes.fetch_add(r->raw_bytes, std::memory_order_relaxed);
-        endpoint_.status.record_success();
-        backoff_.reset();
-        adapt(true, resp.elapsed);
-        break;
-      case HttpVerdict::Action::kRetry:
-        c.errors[size_t(v.error_class)].fetch_add(1, std::memory_order_relaxed);
-        c.retried.fetch_add(r->lines, std::memory_order_relaxed);
-        endpoint_.status.record_error(v.error_class, v.message);
-        r->state = Request::State::kWaiting;
-        ++waiting_;
-        adapt(false, resp.elapsed);
-        {
-          milliseconds delay = v.retry_after                                 ? *v.retry_after
-                               : v.error_class == ErrorClass::kConfiguration ? backoff_.slow()
-                                                                             : backoff_.next();
-          schedule_retry(delay);
-        }
-        break;
-      case HttpVerdict::Action::kDontRetry:
-        dead_letter(*r, v);
-        break;
-    }
-    settle();
-    update_state(v);
-    if (!retry_in_flight_ && waiting_ > 0 && !retry_armed_) {
-      // The retried request went through: the destination is back, so send the next failed
-      // one now rather than after another backoff.
-      send_next_waiting();
-    }
-    pump();
-  }
-
-  void dead_letter(Request& r, const HttpVerdict& v) {
-    std::string_view where = "stderr";
-    if (endpoint_.queue->durable()) {
-      // A disk queue keeps refused lines in its dead-letter segments, where `sluice queue
-      // inspect` sees them and `sluice queue replay --dead-letter` sends them again.
-      for (const Lease& l : r.leases) endpoint_.queue->dead_letter(l, 0, l.lines.size());
-      where = "the disk queue's dead-letter segments";
-    } else {
-      std::vector<const LineBatch*> batches;
-      for (const Lease& l : r.leases) batches.push_back(&l.lines);
-      dead_letter_.write(batches, v.message);
-    }
-    auto& c = endpoint_.counters;
-    c.errors[size_t(ErrorClass::kPermanent)].fetch_add(1, std::memory_order_relaxed);
-    c.dropped[size_t(DropReason::kPermanentError)].fetch_add(r.lines, std::memory_order_relaxed);
-    endpoint_.status.record_error(
-        ErrorClass::kPermanent,
-        fmt::format("{}; {} line(s) written to the dead letter ({})", v.message, r.lines, where));
-    r.state = Request::State::kDone;
-  }
-
-  void schedule_retry(milliseconds delay) {
-    if (retry_armed_ || retry_in_flight_) return;
-    retry_armed_ = true;
-    retry_timer_.expires_after(delay);
-    retry_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
-      self->retry_armed_ = false;
-      if (ec || self->stopped_) return;
-      self->send_next_waiting();
-      self->pump();
-    });
-  }
-
-  // Retries the oldest failed request, alone.
-  void send_next_waiting() {
-    if (retry_in_flight_ || stopped_) return;
-    for (auto& r : requests_) {
-      if (r->state != Request::State::kWaiting) continue;
-      --waiting_;
-      retry_in_flight_ = true;
-      retry_seq_ = r->seq;
-      send(*r);
-      return;
-    }
-  }
-
-  // Acknowledges, in request order, every request whose older requests are all done.
-  void settle() {
-    while (!requests_.empty() && requests_.front()->state == Request::State::kDone) {
-      Request& r = *requests_.front();
-      for (Lease& l : r.leases) {
-        endpoint_.queue->ack(l);
-        leases_.give(std::move(l));
-      }
-      endpoint_.counters.observe_batch_latency(Clock::now() - r.taken_at);
-      requests_.pop_front();
-    }
-  }
-
-  // Gives leases back to the queue (or acknowledges them, if delivered), newest first.
-  void release(std::vector<Lease>& leases, bool delivered) {
-    for (auto it = leases.rbegin(); it != leases.rend(); ++it) {
-      if (delivered) {
-        endpoint_.queue->ack(*it);
-      } else {
-        endpoint_.queue->nack(*it);
-      }
-    }
-    leases.clear();
-  }
-
-  // Adaptive concurrency (concurrency = "adaptive"): additive increase while the destination
-  // answers quickly, multiplicative decrease when it fails or slows down, as TCP does. The
-  // limit grows by one per `limit_` successes whose latency is within twice the best seen.
-  void adapt(bool ok, std::chrono::microseconds rtt) {
-    if (!delivery_.adaptive_concurrency) return;
-    if (!ok) {
-      limit_ = std::max<uint32_t>(1, limit_ / 2);
-      streak_ = 0;
-      return;
-    }
-    if (best_rtt_.count() == 0 || rtt < best_rtt_) best_rtt_ = rtt;
-    if (rtt > best_rtt_ * 4) {
-      limit_ = std::max<uint32_t>(1, limit_ - 1);
-      streak_ = 0;
-    } else if (rtt <= best_rtt_ * 2 && ++streak_ >= limit_) {
-      limit_ = std::min(limit_ + 1, delivery_.concurrency);
-      streak_ = 0;
-    }
-  }
-
-  void update_state(const HttpVerdict& last) {
-    if (waiting_ > 0 || retry_in_flight_) {
-      state_.set(last.error_class == ErrorClass::kConfiguration &&
-                         last.action != HttpVerdict::Action::kSuccess
-                     ? EndpointState::kError
-                     : EndpointState::kRetrying);
-    } else {
-      state_.set(EndpointState::kOk);
-    }
-  }
-
   EndpointChannel& endpoint_;
   std::shared_ptr<const EndpointConfig> config_;  // keeps settings_ alive
-  const HttpsSinkSettings& settings_;  // owned by the engine's Config, which outlives sinks
-  const HttpDeliverySettings& delivery_;
-  HttpsSinkOptions options_;
+  const HttpsSinkSettings& settings_;
   std::string hostname_;
   asio::strand<asio::io_context::executor_type> strand_;
   HttpsTarget target_;
-  Backoff backoff_;
   Backoff challenge_backoff_;
-  asio::steady_timer retry_timer_;
-  asio::steady_timer linger_timer_;
   asio::steady_timer challenge_timer_;
-  DeadLetter dead_letter_;
+  WakeTimer wake_;
   std::string token_;
   std::shared_ptr<ChallengeCache> challenges_;
   std::string challenge_key_;
@@ -538,26 +238,11 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore> {
   std::unique_ptr<HttpsRequestBuilder> builder_;
   std::unique_ptr<HttpClient> client_;
   std::atomic<bool> wake_posted_{false};
-
-  bool verified_ = false;
   bool stopped_ = false;
-  bool flushing_ = false;
-  bool linger_armed_ = false;
-  bool retry_armed_ = false;
-  bool retry_in_flight_ = false;
-  uint64_t retry_seq_ = 0;
-  uint32_t limit_ = 1;
-  uint32_t in_flight_ = 0;
-  uint32_t waiting_ = 0;
-  uint32_t streak_ = 0;
-  std::chrono::microseconds best_rtt_{0};
-  uint64_t next_seq_ = 0;
-  SinkState state_{endpoint_.status};
-
-  OpenBatch open_;
-  std::deque<std::unique_ptr<Request>> requests_;  // oldest first
   EncodedBody body_;
-  LeasePool leases_{16};
+
+  DeliveryReporter reporter_;
+  DeliveryDriver driver_;
 };
 
 }  // namespace

@@ -7,7 +7,7 @@
 
 #include <boost/system/error_code.hpp>
 
-#include "sinks/backoff.h"
+#include "delivery/backoff.h"
 #include "topology/endpoint_counters.h"
 
 namespace sluice {

@@ -1,4 +1,4 @@
-#include "sinks/backoff.h"
+#include "delivery/backoff.h"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "sinks/dead_letter.h"
+#include "delivery/dead_letter.h"
 
 #include <unistd.h>
 
