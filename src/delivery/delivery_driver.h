@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "core/backoff.h"
 #include "core/result.h"
-#include "delivery/backoff.h"
 #include "delivery/batch_limits.h"
 #include "delivery/batcher.h"
 #include "delivery/delivery_reporter.h"

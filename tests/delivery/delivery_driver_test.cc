@@ -340,7 +340,9 @@ TEST(DeliveryDriver, ABuildFailureGivesTheLinesBackAndWaitsABackoff) {
   Clock::time_point again = rig.host.wakes.back();
   EXPECT_LE(again, rig.t0 + milliseconds(100));
   rig.driver.pump(rig.t0);
-  if (again > rig.t0) EXPECT_TRUE(rig.host.sent.empty());  // not before the backoff
+  if (again > rig.t0) {
+    EXPECT_TRUE(rig.host.sent.empty());  // not before the backoff
+  }
   rig.driver.on_wake(again);
   EXPECT_EQ(rig.host.bodies(), (std::vector<std::string>{"a\nb"}));
 }

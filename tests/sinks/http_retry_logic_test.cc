@@ -1,6 +1,6 @@
 #include <gtest/gtest.h>
 
-#include "delivery/backoff.h"
+#include "core/backoff.h"
 #include "sinks/http/retry_logic.h"
 
 namespace sluice {

@@ -25,7 +25,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
-#include "delivery/backoff.h"
+#include "core/backoff.h"
 #include "delivery/delivery_driver.h"
 #include "delivery/delivery_reporter.h"
 #include "delivery/wake_timer.h"

@@ -111,20 +111,6 @@ Result<HttpClientRequest> KinesisRequestBuilder::request(
   return out;
 }
 
-Result<HttpClientRequest> KinesisRequestBuilder::assume_role_request(
-    std::string_view session_name, const AwsCredentials& base,
-    std::chrono::system_clock::time_point now) const {
-  AssumeRoleParams p;
-  p.role_arn = settings_.iam_role;
-  p.session_name = std::string(session_name);
-  p.external_id = settings_.external_id;
-  auto out = signed_post(settings_.sts_endpoint_url, settings_.parsed_sts_endpoint, "sts",
-                         {{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}},
-                         std::make_shared<std::string>(assume_role_body(p)), base, now);
-  if (out) out->max_response_body = 64 * 1024;
-  return out;
-}
-
 Result<PutRecordsResult> parse_put_records(std::string_view body, size_t expected_entries) {
   simdjson::dom::parser parser;
   simdjson::dom::element doc;

@@ -37,12 +37,6 @@ class KinesisRequestBuilder {
                                                   const AwsCredentials& credentials,
                                                   std::chrono::system_clock::time_point now) const;
 
-  // STS AssumeRole of the endpoint's iam_role (with its external_id), signed with the base
-  // credentials, to the endpoint's STS endpoint.
-  [[nodiscard]] Result<HttpClientRequest> assume_role_request(
-      std::string_view session_name, const AwsCredentials& base,
-      std::chrono::system_clock::time_point now) const;
-
  private:
   // A POST of `body` to `url`, with `headers` (Host first added here) and the SigV4 headers for
   // `service`.

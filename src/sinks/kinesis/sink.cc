@@ -53,10 +53,10 @@
 #include <boost/asio/strand.hpp>
 #include "core/log.h"
 
+#include "aws/credential_provider.h"
 #include "aws/instance_metadata.h"
-#include "aws/sts.h"
+#include "core/backoff.h"
 #include "core/json_text.h"
-#include "delivery/backoff.h"
 #include "delivery/dead_letter.h"
 #include "queue/line_key.h"
 #include "sinks/http/http_client.h"
@@ -66,6 +66,7 @@
 #include "sinks/kinesis/retry_logic.h"
 #include "sinks/kinesis/shard_map.h"
 #include "sinks/kinesis/shard_rate.h"
+#include "sinks/kinesis/shard_scheduler.h"
 
 namespace sluice {
 namespace {
@@ -75,33 +76,38 @@ using Clock = std::chrono::steady_clock;
 using SystemClock = std::chrono::system_clock;
 using std::chrono::milliseconds;
 
-constexpr uint32_t kNoLane = UINT32_MAX;
-
-// Credentials from the endpoint's fields, or from the environment as the AWS CLI reads them;
-// nullopt when there are neither: then the instance role's (instance metadata) are used.
-std::optional<AwsCredentials> static_credentials(const KinesisSinkSettings& s) {
-  if (!s.access_key.empty()) return AwsCredentials{s.access_key, s.secret_key, ""};
-  auto env = [](const char* name) {
-    const char* v = std::getenv(name);
-    return std::string(v != nullptr ? v : "");
-  };
-  if (env("AWS_ACCESS_KEY_ID").empty()) return std::nullopt;
-  return AwsCredentials{env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY"),
-                        env("AWS_SESSION_TOKEN")};
-}
-
-// RoleSessionName allows [\w+=,.@-]{2,64}.
-std::string session_name(std::string_view service_id) {
-  std::string out = "sluice-";
-  for (char c : service_id) {
-    bool ok = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-              std::string_view("_+=,.@-").find(c) != std::string_view::npos;
-    out += ok ? c : '-';
+AwsCredentialSettings credential_settings(const KinesisSinkSettings& s,
+                                          std::string_view service_id) {
+  AwsCredentialSettings out;
+  if (!s.access_key.empty()) {
+    out.key_pair = AwsCredentials{s.access_key, s.secret_key, ""};
+  } else {
+    out.key_pair = environment_credentials();
   }
-  return out.substr(0, 64);
+  out.imds_endpoint = imds_endpoint();
+  out.assume_role.role_arn = s.iam_role;
+  out.assume_role.session_name = role_session_name(service_id);
+  out.assume_role.external_id = s.external_id;
+  out.region = s.region;
+  out.sts_url = s.sts_endpoint_url;
+  out.sts_authority = s.parsed_sts_endpoint.authority();
+  out.sts_path = s.parsed_sts_endpoint.target;
+  out.sts_timeout = milliseconds(int64_t(s.timeout_seconds * 1000));
+  return out;
 }
 
-class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
+ShardScheduler::Options scheduler_options(const KinesisSinkSettings& s) {
+  ShardScheduler::Options o;
+  o.keyed = !s.partition_key.empty();
+  o.aggregate = s.aggregation == KinesisAggregation::kKpl;
+  o.limits = ShardRate::Limits{s.shard_records_per_second, s.shard_bytes_per_second};
+  o.max_records = s.request_max_entries;
+  o.max_bytes = s.request_max_bytes;
+  return o;
+}
+
+class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
+                        public ShardScheduler::CallWriter {
  public:
   KinesisSinkCore(SinkContext& ctx, const KinesisSinkSettings& settings,
                   const KinesisSinkOptions& options)
@@ -117,7 +123,10 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         tick_timer_(strand_),
         dead_letter_(ctx.endpoint.service_id, ctx.endpoint.name()),
         keyed_(!settings.partition_key.empty()),
-        kpl_(settings.aggregation == KinesisAggregation::kKpl) {
+        kpl_(settings.aggregation == KinesisAggregation::kKpl),
+        creds_(credential_settings(settings, ctx.endpoint.service_id),
+               Backoff(options.initial_backoff, cap(), seed() + 2)),
+        scheduler_(scheduler_options(settings)) {
     // The partition key of records spread by ExplicitHashKey: it decides nothing, but consumers
     // see it, so it names the endpoint.
     even_key_ = endpoint_.name().substr(0, kMaxLineKeyBytes);
@@ -145,23 +154,15 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       return;
     }
     client_ = std::move(*client);
-    if (auto base = static_credentials(settings_)) {
-      base_ = std::move(*base);
-      base_ready_ = true;
-    } else {
-      base_from_instance_ = true;
-      imds_ = imds_endpoint();
-    }
     pump_when_lines_arrive(*endpoint_.queue, weak_from_this(), strand_,
                            &KinesisSinkCore::wake_posted_, &KinesisSinkCore::pump);
     asio::post(strand_, [self = shared_from_this()] {
       if (self->stopped_) return;
-      if (self->base_from_instance_) {
-        self->state_.set(EndpointState::kFetchingCredentials);
-        self->fetch_instance_credentials();
-      } else {
-        self->use_base_credentials();
+      if (!self->creds_.ready()) {
+        self->state_.set(self->creds_.from_instance() ? EndpointState::kFetchingCredentials
+                                                      : EndpointState::kAssumingRole);
       }
+      self->drive_credentials();
       self->list_shards();
       self->tick();
     });
@@ -210,31 +211,10 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     // Where the line starts in its queue entry: after its key and the separator, or 0 for an
     // entry without a key. Found once, at take time, rather than by a scan on every use.
     uint16_t line_offset = 0;
-    uint64_t order = 0;  // take order, to deal entries out again after a reshard
-    uint32_t lane = kNoLane;
-    uint64_t generation = 0;  // of the shard map its lane belongs to
     Clock::time_point taken_at;
-    bool isolate = false;  // send alone (a call holding it was refused as a whole)
   };
 
-  struct Lane {
-    ShardInfo shard;
-    std::string hash_key;  // the ExplicitHashKey sent: the middle of the shard's range
-    ShardRate rate;
-    std::deque<uint32_t> pending;
-    bool in_flight = false;  // partition_key mode: one call per shard at a time
-    uint64_t delivered_records = 0, delivered_lines = 0, delivered_bytes = 0;
-    uint64_t reported_records = 0, reported_lines = 0, reported_bytes = 0;  // at the last tick
-    double records_per_second = 0, lines_per_second = 0, bytes_per_second = 0;
-  };
-
-  struct Call {
-    std::vector<std::vector<uint32_t>> records;  // entry ids of each Kinesis record
-    std::vector<uint32_t> record_lanes;
-    std::vector<uint32_t> busy_lanes;  // lanes marked in_flight by this call
-    uint64_t generation = 0;
-    size_t bytes = 0;
-  };
+  using Call = ShardScheduler::Call;
 
   [[nodiscard]] milliseconds cap() const {
     return milliseconds(int64_t(settings_.max_backoff_seconds * 1000));
@@ -278,14 +258,14 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   }
 
   [[nodiscard]] uint64_t window_bytes() const {
-    return std::max<uint64_t>(lanes_.size(), 1) * window_bytes_per_shard_;
+    return std::max<uint64_t>(scheduler_.lanes().size(), 1) * window_bytes_per_shard_;
   }
 
   // Takes lines from the queue while the held window has room.
   void take_lines() {
-    if (lanes_.empty()) return;
+    if (scheduler_.lanes().empty()) return;
     const uint64_t window = window_bytes();
-    const size_t max_entries = 50000 * lanes_.size();
+    const size_t max_entries = 50000 * scheduler_.lanes().size();
     while (held_bytes_ < window && held_entries_ < max_entries) {
       Lease lease = leases_.take();
       if (!endpoint_.queue->take(2000, window - held_bytes_, lease)) {
@@ -304,7 +284,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         Entry& e = entries_[id];
         e.taken = index;
         e.line = uint32_t(i);
-        e.order = next_order_++;
         e.taken_at = now;
         std::string_view entry = t.lease.lines.line(i);
         KeyedLine k = split_line_key(entry);
@@ -321,38 +300,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
                                 k.line.size(), settings_.max_record_bytes));
           continue;
         }
-        place(id, /*front=*/false);
+        scheduler_.add(id, e.bytes, keyed_ ? partition_key_hash(partition_key(k)) : HashKey(0),
+                       next_order_++, now);
       }
       settle();
     }
-  }
-
-  // Puts an entry in its lane: the one it already has, if the map has not changed since.
-  void place(uint32_t id, bool front) {
-    Entry& e = entries_[id];
-    if (e.generation != generation_ || e.lane == kNoLane) {
-      e.lane = choose_lane(e);
-      e.generation = generation_;
-    }
-    Lane& lane = lanes_[e.lane];
-    if (front) {
-      lane.pending.push_front(id);
-    } else {
-      lane.pending.push_back(id);
-    }
-  }
-
-  uint32_t choose_lane(const Entry& e) {
-    if (keyed_) {
-      auto i = map_.find(partition_key_hash(partition_key(text(e))));
-      return uint32_t(i.value_or(0));
-    }
-    // The lane given the fewest bytes since the map was built (the lowest index on a tie), from
-    // a heap: a stream may have hundreds of shards, and this runs for every line.
-    auto [bytes, best] = least_assigned_.top();
-    least_assigned_.pop();
-    least_assigned_.emplace(bytes + e.bytes, best);
-    return best;
   }
 
   // Acknowledges, in take order, every lease whose entries are all done.
@@ -402,7 +354,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
         expire(*it);
         continue;
       }
-      place(*it, /*front=*/true);
+      scheduler_.put_back(*it);
     }
   }
 
@@ -421,7 +373,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   // ---- sending ------------------------------------------------------------------------------
 
   [[nodiscard]] bool ready() const {
-    return !stopped_ && credentials_ready_ && !lanes_.empty() && client_ != nullptr;
+    return !stopped_ && creds_.ready() && !scheduler_.lanes().empty() && client_ != nullptr;
   }
 
   void pump() {
@@ -433,18 +385,20 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       return;
     }
     while (in_flight_ < settings_.concurrency) {
-      auto oldest = oldest_waiting();
+      auto oldest = scheduler_.oldest_waiting();
       if (!oldest) return;
       auto due = *oldest + std::chrono::duration_cast<Clock::duration>(
                                std::chrono::duration<double>(settings_.period_seconds));
-      bool full = waiting_entries() >= settings_.request_max_entries;
+      bool full = scheduler_.waiting() >= settings_.request_max_entries;
       if (!flushing_ && !full && now < due) {
         arm_wake(due);
         return;
       }
-      Call call;
       Clock::time_point retry_at = Clock::time_point::max();
-      build_call(call, now, retry_at);
+      body_.clear();
+      builder_.begin_put_records(body_);
+      Call call = scheduler_.plan_call(now, flushing_, *this, retry_at);
+      builder_.finish_put_records(body_);
       if (call.records.empty()) {
         if (retry_at != Clock::time_point::max()) arm_wake(retry_at);
         return;
@@ -454,94 +408,15 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     }
   }
 
-  [[nodiscard]] std::optional<Clock::time_point> oldest_waiting() const {
-    std::optional<Clock::time_point> oldest;
-    for (const Lane& l : lanes_) {
-      if (l.pending.empty() || (keyed_ && l.in_flight)) continue;
-      auto t = entries_[l.pending.front()].taken_at;
-      if (!oldest || t < *oldest) oldest = t;
-    }
-    return oldest;
-  }
-
-  [[nodiscard]] size_t waiting_entries() const {
-    size_t n = 0;
-    for (const Lane& l : lanes_) n += l.pending.size();
-    return n;
-  }
-
-  // Fills a PutRecords call from the lanes, round robin, within each shard's rate and the call's
-  // limits. retry_at: when a lane that had to stop for its rate may send again.
-  void build_call(Call& call, Clock::time_point now, Clock::time_point& retry_at) {
-    body_.clear();
-    builder_.begin_put_records(body_);
-    call.generation = generation_;
-    const size_t max_records = settings_.request_max_entries;
-    const size_t max_bytes = settings_.request_max_bytes;
-    bool closed = false;  // the call is full, or holds an entry that must go alone
-    size_t n = lanes_.size();
-    for (size_t k = 0; k < n && !closed; ++k) {
-      uint32_t li = uint32_t((rr_ + k) % n);
-      Lane& lane = lanes_[li];
-      if (lane.pending.empty() || (keyed_ && lane.in_flight)) continue;
-      // A lane held back by its rate waits until it can send a batch worth a call (half its
-      // burst), not one record each time a token drips in: that would be a call per record.
-      if (!kpl_ && !flushing_) {
-        double need = std::min<double>(double(lane.pending.size()), lane.rate.batch_records());
-        if (!lane.rate.allows(need, 0, now)) {
-          retry_at = std::min(retry_at, now + lane.rate.wait_for(need, 0));
-          continue;
-        }
-      }
-      bool used = false;
-      while (!lane.pending.empty() && call.records.size() < max_records) {
-        uint32_t first = lane.pending.front();
-        bool alone = entries_[first].isolate;
-        if (alone && !call.records.empty()) {
-          closed = true;
-          break;
-        }
-        size_t take = 1;
-        size_t record_bytes = entries_[first].bytes;
-        if (kpl_ && !alone) {
-          record_bytes = plan_aggregate(lane, take);
-        }
-        if (call.bytes + record_bytes > max_bytes && !call.records.empty()) {
-          closed = true;
-          break;
-        }
-        if (!lane.rate.allows(1, double(record_bytes), now)) {
-          retry_at = std::min(retry_at, now + lane.rate.wait_for(1, double(record_bytes)));
-          break;
-        }
-        lane.rate.take(1, double(record_bytes));
-        std::vector<uint32_t> ids(lane.pending.begin(), lane.pending.begin() + long(take));
-        lane.pending.erase(lane.pending.begin(), lane.pending.begin() + long(take));
-        add_record(call, li, std::move(ids), record_bytes, /*aggregated=*/kpl_ && !alone);
-        used = true;
-        if (alone) {
-          closed = true;
-          break;
-        }
-      }
-      if (call.records.size() >= max_records) closed = true;
-      if (used && keyed_) {
-        lane.in_flight = true;
-        call.busy_lanes.push_back(li);
-      }
-    }
-    rr_ = (rr_ + 1) % std::max<size_t>(n, 1);
-    builder_.finish_put_records(body_);
-  }
-
-  // Packs as many of the lane's first entries as one aggregated record holds into aggregator_;
-  // returns its size. add_record() finishes that aggregate if the lane's rate lets it go.
-  size_t plan_aggregate(const Lane& lane, size_t& take) {
+  // ShardScheduler::CallWriter: packs as many of a lane's first entries as one aggregated record
+  // holds into aggregator_; returns its size. write_record() finishes that aggregate if the
+  // lane's rate lets it go.
+  size_t plan_aggregate(const std::deque<uint32_t>& pending, size_t& take) override {
     aggregator_.clear();
     take = 0;
-    for (uint32_t id : lane.pending) {
+    for (uint32_t id : pending) {
       const Entry& e = entries_[id];
-      if (e.isolate) break;
+      if (scheduler_.isolated(id)) break;
       KeyedLine k = text(e);
       std::string_view key = partition_key(k);
       if (take > 0 && !aggregator_.fits(key, k.line, max_aggregate_bytes_)) break;
@@ -551,11 +426,10 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     return aggregator_.size() + aggregator_.first_partition_key().size();
   }
 
-  // Adds one Kinesis record holding `ids`: the aggregate plan_aggregate() just packed for them,
-  // or their one line.
-  void add_record(Call& call, uint32_t lane_index, std::vector<uint32_t> ids, size_t record_bytes,
-                  bool aggregated) {
-    const Lane& lane = lanes_[lane_index];
+  // Adds one Kinesis record holding `ids` to body_: the aggregate plan_aggregate() just packed
+  // for them, or their one line.
+  void write_record(uint32_t lane_index, std::span<const uint32_t> ids, bool aggregated) override {
+    const ShardScheduler::Lane& lane = scheduler_.lanes()[lane_index];
     if (aggregated) {
       std::string outer_key = aggregator_.first_partition_key();
       blob_.clear();
@@ -565,16 +439,13 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       KeyedLine k = text(entries_[ids.front()]);
       builder_.add_record(body_, k.line, partition_key(k), keyed_ ? "" : lane.hash_key);
     }
-    call.bytes += record_bytes;
-    call.records.push_back(std::move(ids));
-    call.record_lanes.push_back(lane_index);
   }
 
   void send(Call call) {
     // The body moves into the request (shared with the client thread while in flight).
     auto body = std::make_shared<std::string>(std::move(body_));
     body_ = std::string();
-    auto req = builder_.request("PutRecords", body, credentials_, SystemClock::now());
+    auto req = builder_.request("PutRecords", body, creds_.credentials(), SystemClock::now());
     if (!req) {
       // Signing failed: OpenSSL could not allocate. Put everything back and try later.
       endpoint_.status.record_error(ErrorClass::kRetryable, req.error().message());
@@ -595,14 +466,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     });
   }
 
-  void release_lanes(const Call& call) {
-    for (uint32_t li : call.busy_lanes) {
-      if (call.generation == generation_ && li < lanes_.size()) lanes_[li].in_flight = false;
-    }
-  }
-
   void return_call(const Call& call, Clock::time_point now) {
-    release_lanes(call);
+    scheduler_.release(call);
     for (auto it = call.records.rbegin(); it != call.records.rend(); ++it) give_back(*it, now);
   }
 
@@ -651,12 +516,12 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
             v.error_class,
             v.message + "; its records are sent one per call to find the one at fault");
         for (const auto& ids : call.records) {
-          for (uint32_t e : ids) entries_[e].isolate = true;
+          for (uint32_t e : ids) scheduler_.isolate(e);
         }
         return_call(call, now);
         break;
       case KinesisVerdict::Action::kDeadLetter: {
-        release_lanes(call);
+        scheduler_.release(call);
         std::vector<uint32_t> ids;
         for (const auto& r : call.records) ids.insert(ids.end(), r.begin(), r.end());
         dead_letter_entries(ids, v.message);
@@ -667,19 +532,23 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   }
 
   void on_entries(Call& call, const PutRecordsResult& result, Clock::time_point now) {
-    release_lanes(call);
+    scheduler_.release(call);
     auto& c = endpoint_.counters;
-    bool mispredicted = false;
-    size_t throttled = 0, failed = 0, slow = 0;
-    bool same_generation = call.generation == generation_;
-    if (same_generation) {
-      sent_in_lane_.assign(lanes_.size(), 0);
-      throttled_in_lane_.assign(lanes_.size(), 0);
-      accepted_in_lane_.assign(lanes_.size(), 0);
-      for (uint32_t li : call.record_lanes) {
-        if (li < lanes_.size()) ++sent_in_lane_[li];
+    // The shards' rates learn from the answer first, while every entry still has its bytes.
+    outcomes_.assign(call.records.size(), {});
+    for (size_t i = 0; i < call.records.size(); ++i) {
+      const PutRecordsEntryResult& r = result.entries[i];
+      ShardScheduler::RecordOutcome& o = outcomes_[i];
+      o.ok = r.ok;
+      if (r.ok) {
+        o.shard_id = r.shard_id;
+        for (uint32_t id : call.records[i]) o.bytes += entries_[id].bytes;
+      } else {
+        o.throttled = classify_record_error(r.error_code) == KinesisEntryAction::kThrottled;
       }
     }
+    bool mispredicted = scheduler_.on_answer(call, outcomes_, now);
+    size_t throttled = 0, failed = 0, slow = 0;
     std::string first_error;
     size_t delivered_lines = 0, delivered_bytes = 0;
     // Failed records go back to the front of their lanes: walk backwards so each lane keeps
@@ -687,21 +556,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     for (size_t i = call.records.size(); i-- > 0;) {
       const PutRecordsEntryResult& r = result.entries[i];
       std::vector<uint32_t>& ids = call.records[i];
-      uint32_t li = call.record_lanes[i];
-      bool same_map = same_generation && li < lanes_.size();
       if (r.ok) {
-        if (same_map) {
-          Lane& lane = lanes_[li];
-          ++accepted_in_lane_[li];
-          if (r.shard_id != lane.shard.id) mispredicted = true;
-          lane.delivered_records += 1;
-          lane.delivered_lines += ids.size();
-          for (uint32_t id : ids) lane.delivered_bytes += entries_[id].bytes;
-        }
-        for (uint32_t id : ids) {
-          delivered_bytes += entries_[id].bytes;
-          finish(id);
-        }
+        delivered_bytes += outcomes_[i].bytes;
+        for (uint32_t id : ids) finish(id);
         delivered_lines += ids.size();
         continue;
       }
@@ -709,7 +566,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
       switch (classify_record_error(r.error_code)) {
         case KinesisEntryAction::kThrottled:
           ++throttled;
-          if (same_map) ++throttled_in_lane_[li];
           break;
         case KinesisEntryAction::kRetry:
           ++failed;
@@ -719,14 +575,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
           break;
       }
       give_back(ids, now);
-    }
-    if (same_generation) {
-      for (size_t li = 0; li < lanes_.size(); ++li) {
-        if (sent_in_lane_[li] > 0) {
-          lanes_[li].rate.on_result(sent_in_lane_[li], throttled_in_lane_[li],
-                                    accepted_in_lane_[li], now);
-        }
-      }
     }
     c.delivered.fetch_add(delivered_lines, std::memory_order_relaxed);
     c.delivered_bytes.fetch_add(delivered_bytes, std::memory_order_relaxed);
@@ -798,8 +646,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   }
 
   void list_shards() {
-    if (listing_ || stopped_ || !credentials_ready_ || !client_) {
-      if (!credentials_ready_) next_listing_ = Clock::now();
+    if (listing_ || stopped_ || !creds_.ready() || !client_) {
+      if (!creds_.ready()) next_listing_ = Clock::now();
       return;
     }
     listing_ = true;
@@ -811,7 +659,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
 
   void list_page(const std::string& token) {
     auto body = std::make_shared<std::string>(builder_.list_shards_body(token));
-    auto req = builder_.request("ListShards", body, credentials_, SystemClock::now());
+    auto req = builder_.request("ListShards", body, creds_.credentials(), SystemClock::now());
     if (!req) return listing_failed(req.error().message(), ErrorClass::kRetryable);
     client_->send(std::move(*req), [weak = weak_from_this()](HttpClientResponse resp) {
       auto self = weak.lock();
@@ -845,7 +693,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     next_listing_ =
         map_listed_at_ + std::chrono::duration_cast<Clock::duration>(
                              std::chrono::duration<double>(settings_.shard_refresh_seconds));
-    if (lanes_.empty() || !map->same_open_shards(map_)) apply_map(std::move(*map));
+    if (scheduler_.lanes().empty() || !map->same_open_shards(scheduler_.map())) {
+      apply_map(std::move(*map));
+    }
     if (state_.get() == EndpointState::kListingShards || state_.get() == EndpointState::kStarting) {
       state_.set(EndpointState::kOk);
     }
@@ -856,10 +706,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     listing_ = false;
     listed_.clear();
     endpoint_.counters.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
-    endpoint_.status.record_error(cls, message + (lanes_.empty() ? "; nothing is sent until the "
-                                                                   "stream's shards are known"
-                                                                 : ""));
-    if (lanes_.empty())
+    endpoint_.status.record_error(
+        cls, message + (scheduler_.lanes().empty() ? "; nothing is sent until the "
+                                                     "stream's shards are known"
+                                                   : ""));
+    if (scheduler_.lanes().empty())
       state_.set(cls == ErrorClass::kConfiguration ? EndpointState::kError
                                                    : EndpointState::kListingShards);
     auto delay =
@@ -868,201 +719,71 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     arm_tick_at(next_listing_);
   }
 
-  // New lanes for the open shards; a shard that stays keeps its rate. Waiting entries are dealt
-  // out again in the order they were taken.
+  // New lanes for the open shards (ShardScheduler::apply_map).
   void apply_map(ShardMap map) {
-    std::vector<uint32_t> waiting;
-    std::map<std::string, ShardRate> rates;
-    for (Lane& l : lanes_) {
-      waiting.insert(waiting.end(), l.pending.begin(), l.pending.end());
-      rates.emplace(l.shard.id, l.rate);
-    }
-    std::sort(waiting.begin(), waiting.end(),
-              [this](uint32_t a, uint32_t b) { return entries_[a].order < entries_[b].order; });
-    map_ = std::move(map);
-    ++generation_;
-    std::vector<Lane> lanes;
-    auto now = Clock::now();
-    ShardRate::Limits limits{settings_.shard_records_per_second, settings_.shard_bytes_per_second};
-    for (const ShardInfo& s : map_.open()) {
-      auto it = rates.find(s.id);
-      // The middle of the range, not its start: peers differ at the boundaries (kinesis-mock
-      // puts a key equal to a child's StartingHashKey on its sibling), the middle is unambiguous.
-      Lane lane{s, format_hash_key(s.start + (s.end - s.start) / 2),
-                it != rates.end() ? it->second : ShardRate(limits, now)};
-      lanes.push_back(std::move(lane));
-    }
-    lanes_ = std::move(lanes);
-    least_assigned_ = {};
-    for (uint32_t i = 0; i < lanes_.size(); ++i) least_assigned_.emplace(0, i);
-    for (uint32_t id : waiting) place(id, /*front=*/false);
+    size_t dealt = scheduler_.apply_map(std::move(map), Clock::now());
+    const ShardMap& m = scheduler_.map();
     // Not an error: a note in sluice's log, so an operator can line a reshard up with the rates.
     log_info(
         "service \"{}\" endpoint \"{}\": {}: {} open shard(s), {} closed; {} "
         "waiting line(s) dealt out again",
-        endpoint_.service_id, endpoint_.name(), what_, map_.open().size(), map_.closed_count(),
-        waiting.size());
+        endpoint_.service_id, endpoint_.name(), what_, m.open().size(), m.closed_count(), dealt);
   }
 
-  // ---- credentials --------------------------------------------------------------------------
-  //
-  // The base credentials are the endpoint's key pair, the environment's, or the instance role's
-  // (IMDSv2, refreshed before they expire). Requests are signed with them, or, with iam_role,
-  // with the temporary credentials STS AssumeRole gives for them (refreshed the same way).
-
-  // The base credentials are (again) available.
-  void use_base_credentials() {
-    if (!settings_.iam_role.empty()) {
-      if (!credentials_ready_) {
-        state_.set(EndpointState::kAssumingRole);
-        assume_role();
+  // Sends the credential provider's next call, if one is due.
+  void drive_credentials() {
+    if (stopped_ || !client_) return;
+    AwsCredentialProvider::Event event;
+    auto call = creds_.next_call(SystemClock::now(), event);
+    on_credential_event(event);
+    if (!call) {
+      auto due = creds_.next_due();
+      if (due != SystemClock::time_point::max()) {
+        arm_tick_at(Clock::now() +
+                    std::max(Clock::duration(0), std::chrono::duration_cast<Clock::duration>(
+                                                     due - SystemClock::now())));
       }
       return;
     }
-    bool first = !credentials_ready_;
-    credentials_ = base_;
-    credentials_ready_ = true;
-    if (first && lanes_.empty()) list_shards();
-    pump();
-  }
-
-  void refresh_credentials() {
-    if (!settings_.iam_role.empty()) {
-      assume_role();
-    } else if (base_from_instance_) {
-      fetch_instance_credentials();
-    }
-  }
-
-  // IMDSv2: a session token, the role's name, then its credentials.
-  void fetch_instance_credentials() {
-    if (fetching_instance_ || stopped_ || !client_) return;
-    fetching_instance_ = true;
     HttpClientRequest req;
-    req.method = "PUT";
-    req.url = imds_ + std::string(kImdsTokenPath);
-    req.body = std::make_shared<std::string>();
-    req.headers = {"X-aws-ec2-metadata-token-ttl-seconds: 21600"};
-    imds_send(std::move(req), 0);
-  }
-
-  void imds_send(HttpClientRequest req, int step) {
-    // The service is on the instance itself: it answers at once or not at all.
-    req.timeout = milliseconds(2000);
+    req.method = std::move(call->method);
+    req.url = std::move(call->url);
+    req.headers = std::move(call->headers);
+    req.body = std::make_shared<std::string>(std::move(call->body));
+    req.timeout = call->timeout;
     req.max_response_body = 64 * 1024;
-    if (step > 0) req.headers.push_back("X-aws-ec2-metadata-token: " + imds_token_);
-    instance_issued_ = SystemClock::now();
-    client_->send(std::move(req), [weak = weak_from_this(), step](HttpClientResponse resp) {
-      auto self = weak.lock();
-      if (!self) return;
-      asio::post(self->strand_, [self, step, resp = std::move(resp)]() mutable {
-        if (!self->stopped_) self->on_imds(step, resp);
-      });
-    });
-  }
-
-  void on_imds(int step, const HttpClientResponse& resp) {
-    const HttpOutcome& o = resp.outcome;
-    static constexpr const char* kWhat[] = {"session token", "role name", "credentials"};
-    std::string where = fmt::format("instance metadata at {} ({})", imds_, kWhat[step]);
-    if (!o.transport_ok || o.status != 200) {
-      return instance_failed(fmt::format(
-          "{}: {}; no access_key/secret_key is set and AWS_ACCESS_KEY_ID is not in sluice's "
-          "environment, so the instance role's credentials are needed",
-          where, o.transport_ok ? fmt::format("HTTP {}", o.status) : o.transport_error));
-    }
-    if (step == 0) {
-      imds_token_ = o.body;
-      HttpClientRequest req;
-      req.method = "GET";
-      req.url = imds_ + std::string(kImdsRolePath);
-      return imds_send(std::move(req), 1);
-    }
-    if (step == 1) {
-      auto role = parse_imds_role(o.body);
-      if (!role) return instance_failed(where + ": " + role.error().message());
-      instance_role_ = *role;
-      HttpClientRequest req;
-      req.method = "GET";
-      req.url = imds_ + std::string(kImdsRolePath) + instance_role_;
-      return imds_send(std::move(req), 2);
-    }
-    auto creds = parse_imds_credentials(o.body);
-    if (!creds) return instance_failed(where + ": " + creds.error().message());
-    fetching_instance_ = false;
-    base_ = std::move(creds->credentials);
-    base_ready_ = true;
-    base_expire_ = creds->expiration;
-    base_refresh_at_ = std::max(refresh_time(instance_issued_, creds->expiration),
-                                SystemClock::now() + std::chrono::seconds(1));
-    ++credential_refreshes_;
-    if (settings_.iam_role.empty()) credentials_expire_ = base_expire_;
-    use_base_credentials();
-  }
-
-  void instance_failed(const std::string& message) {
-    fetching_instance_ = false;
-    endpoint_.counters.errors[size_t(ErrorClass::kConfiguration)].fetch_add(
-        1, std::memory_order_relaxed);
-    endpoint_.status.record_error(ErrorClass::kConfiguration, message);
-    if (!credentials_ready_) state_.set(EndpointState::kError);
-    auto delay = std::max(control_backoff_.next(), milliseconds(200));
-    base_refresh_at_ = SystemClock::now() + delay;
-    arm_tick_at(Clock::now() + delay);
-  }
-
-  void assume_role() {
-    if (assuming_ || stopped_ || !client_ || !base_ready_) return;
-    assuming_ = true;
-    issued_ = SystemClock::now();
-    auto req = builder_.assume_role_request(session_name(endpoint_.service_id), base_, issued_);
-    if (!req) return assume_failed(req.error().message(), ErrorClass::kConfiguration);
-    client_->send(std::move(*req), [weak = weak_from_this()](HttpClientResponse resp) {
+    client_->send(std::move(req), [weak = weak_from_this()](HttpClientResponse resp) {
       auto self = weak.lock();
       if (!self) return;
       asio::post(self->strand_, [self, resp = std::move(resp)]() mutable {
-        if (!self->stopped_) self->on_assume_role(resp);
+        if (self->stopped_) return;
+        const HttpOutcome& o = resp.outcome;
+        AwsHttpAnswer answer{o.transport_ok, o.transport_error, o.status, o.body};
+        self->on_credential_event(self->creds_.on_answer(answer, SystemClock::now()));
+        self->drive_credentials();  // the next step of a chain (instance metadata)
+        self->pump();
       });
     });
   }
 
-  void on_assume_role(const HttpClientResponse& resp) {
-    assuming_ = false;
-    const HttpOutcome& o = resp.outcome;
-    std::string where =
-        fmt::format("STS AssumeRole of {} at {}", settings_.iam_role, settings_.sts_endpoint_url);
-    if (!o.transport_ok)
-      return assume_failed(where + ": " + o.transport_error, ErrorClass::kRetryable);
-    auto creds = parse_assume_role_response(o.body);
-    if (!creds) {
-      ErrorClass cls = o.status >= 500 ? ErrorClass::kRetryable : ErrorClass::kConfiguration;
-      return assume_failed(fmt::format("{}: HTTP {}: {}", where, o.status, creds.error().message()),
-                           cls);
+  void on_credential_event(const AwsCredentialProvider::Event& event) {
+    if (event.error_class) {
+      endpoint_.counters.errors[size_t(*event.error_class)].fetch_add(1, std::memory_order_relaxed);
+      endpoint_.status.record_error(*event.error_class, event.error);
+      if (!creds_.ready()) state_.set(EndpointState::kError);
     }
-    credentials_ = std::move(creds->credentials);
-    credentials_expire_ = creds->expiration;
-    refresh_credentials_at_ = refresh_time(issued_, creds->expiration);
-    // Never loop on credentials that are (by our clock) already near expiry.
-    refresh_credentials_at_ =
-        std::max(refresh_credentials_at_, SystemClock::now() + std::chrono::seconds(1));
-    ++credential_refreshes_;
-    bool first = !credentials_ready_;
-    credentials_ready_ = true;
-    if (first && state_.get() == EndpointState::kAssumingRole)
-      state_.set(EndpointState::kListingShards);
-    if (next_listing_ != Clock::time_point::max() && lanes_.empty()) list_shards();
-    pump();
+    if (event.became_ready) {
+      if (state_.get() == EndpointState::kAssumingRole ||
+          state_.get() == EndpointState::kFetchingCredentials) {
+        state_.set(EndpointState::kListingShards);
+      }
+      if (scheduler_.lanes().empty()) list_shards();
+    }
   }
 
-  void assume_failed(const std::string& message, ErrorClass cls) {
-    assuming_ = false;
-    endpoint_.counters.errors[size_t(cls)].fetch_add(1, std::memory_order_relaxed);
-    endpoint_.status.record_error(cls, message);
-    if (!credentials_ready_) state_.set(EndpointState::kError);
-    auto delay =
-        cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
-    refresh_credentials_at_ = SystemClock::now() + std::max(delay, milliseconds(200));
-    arm_tick_at(Clock::now() + std::max(delay, milliseconds(200)));
+  void refresh_credentials() {
+    creds_.refresh(SystemClock::now());
+    drive_credentials();
   }
 
   // ---- the tick: status, expiry, refreshes --------------------------------------------------
@@ -1085,13 +806,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
 
   void tick() {
     auto now = Clock::now();
-    if (!settings_.iam_role.empty() && SystemClock::now() >= refresh_credentials_at_ &&
-        refresh_credentials_at_ != SystemClock::time_point{}) {
-      assume_role();
-    }
-    if (base_from_instance_ && SystemClock::now() >= base_refresh_at_) {
-      fetch_instance_credentials();
-    }
+    if (SystemClock::now() >= creds_.next_due()) drive_credentials();
     if (now >= next_listing_) list_shards();
     if (settings_.record_ttl_seconds > 0) expire_waiting(now);
     report(now);
@@ -1103,16 +818,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   }
 
   void expire_waiting(Clock::time_point now) {
-    for (Lane& lane : lanes_) {
-      std::deque<uint32_t> keep;
-      for (uint32_t id : lane.pending) {
-        if (expired(entries_[id], now)) {
-          expire(id);
-        } else {
-          keep.push_back(id);
-        }
-      }
-      lane.pending.swap(keep);
+    for (uint32_t id :
+         scheduler_.take_waiting_if([&](uint32_t id) { return expired(entries_[id], now); })) {
+      expire(id);
     }
     if (expired_since_report_ > 0) {
       endpoint_.status.record_error(
@@ -1131,30 +839,31 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
     append_json_string(out, settings_.topic);
     out += fmt::format(",\"aggregation\":\"{}\",\"distribution\":\"{}\"", kpl_ ? "kpl" : "none",
                        keyed_ ? "partition_key" : "even");
-    if (lanes_.empty()) {
+    if (scheduler_.lanes().empty()) {
       out += ",\"shard_map_age_seconds\":null";
     } else {
       out += fmt::format(",\"shard_map_age_seconds\":{:.1f}",
                          std::chrono::duration<double>(now - map_listed_at_).count());
     }
-    out +=
-        fmt::format(",\"open_shards\":{},\"closed_shards\":{}", lanes_.size(), map_.closed_count());
-    if (!settings_.iam_role.empty() || base_from_instance_) {
+    out += fmt::format(",\"open_shards\":{},\"closed_shards\":{}", scheduler_.lanes().size(),
+                       scheduler_.map().closed_count());
+    if (creds_.assumes_role() || creds_.from_instance()) {
       out += ",\"credentials\":{\"source\":";
-      out += settings_.iam_role.empty() ? "\"instance_role\"" : "\"assumed_role\"";
+      out += creds_.assumes_role() ? "\"assumed_role\"" : "\"instance_role\"";
       out += ",\"role\":";
-      append_json_string(out, settings_.iam_role.empty() ? instance_role_ : settings_.iam_role);
+      append_json_string(out, creds_.role());
       out += ",\"access_key_id\":";
-      append_json_string(out, credentials_.access_key_id);
+      append_json_string(out, creds_.credentials().access_key_id);
       out += fmt::format(
-          ",\"refreshes\":{},\"expires_in_seconds\":{:.0f}}}", credential_refreshes_,
-          credentials_ready_
-              ? std::chrono::duration<double>(credentials_expire_ - SystemClock::now()).count()
+          ",\"refreshes\":{},\"expires_in_seconds\":{:.0f}}}", creds_.refreshes(),
+          creds_.ready()
+              ? std::chrono::duration<double>(creds_.expires_at() - SystemClock::now()).count()
               : 0.0);
     }
     out += ",\"shards\":[";
-    for (size_t i = 0; i < lanes_.size(); ++i) {
-      Lane& l = lanes_[i];
+    auto& lanes = scheduler_.lanes();
+    for (size_t i = 0; i < lanes.size(); ++i) {
+      ShardScheduler::Lane& l = lanes[i];
       if (dt > 0) {
         l.records_per_second = double(l.delivered_records - l.reported_records) / dt;
         l.lines_per_second = double(l.delivered_lines - l.reported_lines) / dt;
@@ -1183,7 +892,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   asio::strand<asio::io_context::executor_type> strand_;
   KinesisRequestBuilder builder_;
   Backoff backoff_;          // PutRecords failures
-  Backoff control_backoff_;  // ListShards and STS failures
+  Backoff control_backoff_;  // ListShards failures
   asio::steady_timer wake_timer_;
   asio::steady_timer tick_timer_;
   DeadLetter dead_letter_;
@@ -1200,33 +909,10 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   bool flushing_ = false;
   SinkState state_{endpoint_.status};
 
-  // Credentials.
-  AwsCredentials base_;  // static, environment or instance role
-  bool base_ready_ = false;
-  bool base_from_instance_ = false;
-  bool fetching_instance_ = false;
-  std::string imds_;
-  std::string imds_token_;
-  std::string instance_role_;
-  SystemClock::time_point instance_issued_;
-  SystemClock::time_point base_expire_;
-  SystemClock::time_point base_refresh_at_{};
-  AwsCredentials credentials_;  // what requests are signed with
-  bool credentials_ready_ = false;
-  bool assuming_ = false;
-  SystemClock::time_point issued_;
-  SystemClock::time_point credentials_expire_;
-  SystemClock::time_point refresh_credentials_at_{};
-  uint64_t credential_refreshes_ = 0;
+  AwsCredentialProvider creds_;
 
   // The shard map.
-  ShardMap map_;
-  uint64_t generation_ = 0;
-  std::vector<Lane> lanes_;
-  // Bytes dealt to each lane since the map was built, as (bytes, lane): the least on top.
-  std::priority_queue<std::pair<uint64_t, uint32_t>, std::vector<std::pair<uint64_t, uint32_t>>,
-                      std::greater<>>
-      least_assigned_;
+  ShardScheduler scheduler_;
   bool listing_ = false;
   std::vector<ShardInfo> listed_;  // pages of the listing under way
   Clock::time_point map_listed_at_;
@@ -1248,12 +934,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore> {
   std::map<uint64_t, Call> calls_;
   uint64_t next_call_ = 0;
   uint32_t in_flight_ = 0;
-  size_t rr_ = 0;
   Clock::time_point blocked_until_;
   std::string body_;
   std::string blob_;
   KplAggregator aggregator_;
-  std::vector<size_t> sent_in_lane_, throttled_in_lane_, accepted_in_lane_;  // of the answer read
+  std::vector<ShardScheduler::RecordOutcome> outcomes_;  // of the answer read
 
   // Timers.
   bool wake_armed_ = false;

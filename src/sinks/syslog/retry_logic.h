@@ -7,7 +7,7 @@
 
 #include <boost/system/error_code.hpp>
 
-#include "delivery/backoff.h"
+#include "core/backoff.h"
 #include "topology/endpoint_counters.h"
 
 namespace sluice {

@@ -1,4 +1,4 @@
-#include "delivery/backoff.h"
+#include "core/backoff.h"
 
 #include <algorithm>
 
