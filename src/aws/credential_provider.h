@@ -84,7 +84,6 @@ class AwsCredentialProvider {
   [[nodiscard]] const AwsCredentials& credentials() const { return credentials_; }
   // When next_call() will next have something (max when nothing is planned).
   [[nodiscard]] SystemClock::time_point next_due() const;
-  [[nodiscard]] bool call_in_flight() const { return in_flight_; }
 
   // For /status: where the credentials come from.
   [[nodiscard]] bool from_instance() const { return !settings_.key_pair.has_value(); }

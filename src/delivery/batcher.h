@@ -33,8 +33,6 @@ class Batcher {
   // Hands the open batch out and starts a new one.
   [[nodiscard]] std::vector<LineRange> take();
 
-  [[nodiscard]] const BatchLimits& limits() const { return limits_; }
-
  private:
   LeaseLedger& ledger_;
   BatchLimits limits_;

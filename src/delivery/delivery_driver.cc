@@ -21,7 +21,6 @@ DeliveryDriver::DeliveryDriver(EndpointQueue& queue, DeliveryReporter& reporter,
                                const DeliveryDriverSettings& settings)
     : reporter_(reporter),
       host_(host),
-      settings_(settings),
       ledger_(queue, reporter.endpoint().counters),
       batcher_(ledger_, settings.batch),
       window_(settings.concurrency, settings.adaptive_concurrency),
@@ -122,7 +121,6 @@ bool DeliveryDriver::dispatch(Clock::time_point now) {
 
 void DeliveryDriver::send(Request& r, Clock::time_point now) {
   r.state = Request::State::kInFlight;
-  ++r.attempts;
   r.sent_at = now;
   ++in_flight_;
   reporter_.requests_in_flight(in_flight_);

@@ -88,9 +88,6 @@ class DeliveryDriver {
   // Stops: unfinished lines go back to the queue. Nothing is called on the host afterwards.
   void stop();
 
-  [[nodiscard]] size_t in_flight() const { return in_flight_; }
-  [[nodiscard]] size_t unsettled_requests() const { return requests_.size(); }
-  [[nodiscard]] uint32_t window_limit() const { return window_.limit(); }
   [[nodiscard]] bool retrying() const { return waiting_ > 0 || retry_in_flight_; }
 
  private:
@@ -101,7 +98,6 @@ class DeliveryDriver {
     Payload payload;  // no body: build it before the next send (after a partial retry)
     size_t lines = 0;
     State state = State::kInFlight;
-    uint32_t attempts = 0;
     Clock::time_point sent_at;
   };
 
@@ -122,7 +118,6 @@ class DeliveryDriver {
 
   DeliveryReporter& reporter_;
   DeliveryHost& host_;
-  DeliveryDriverSettings settings_;
   LeaseLedger ledger_;
   Batcher batcher_;
   RequestWindow window_;

@@ -95,7 +95,6 @@ class ShardScheduler {
   void isolate(uint32_t id) { slot(id).isolate = true; }
   [[nodiscard]] bool isolated(uint32_t id) const { return slots_[id].isolate; }
   [[nodiscard]] Clock::time_point taken_at(uint32_t id) const { return slots_[id].taken_at; }
-  [[nodiscard]] uint32_t bytes(uint32_t id) const { return slots_[id].bytes; }
 
   // When the oldest entry a lane could send now was taken; nullopt when none waits.
   [[nodiscard]] std::optional<Clock::time_point> oldest_waiting() const;

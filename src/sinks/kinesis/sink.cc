@@ -211,7 +211,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
     // Where the line starts in its queue entry: after its key and the separator, or 0 for an
     // entry without a key. Found once, at take time, rather than by a scan on every use.
     uint16_t line_offset = 0;
-    Clock::time_point taken_at;
   };
 
   using Call = ShardScheduler::Call;
@@ -284,7 +283,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
         Entry& e = entries_[id];
         e.taken = index;
         e.line = uint32_t(i);
-        e.taken_at = now;
         std::string_view entry = t.lease.lines.line(i);
         KeyedLine k = split_line_key(entry);
         // Keys are cut to kMaxLineKeyBytes when queued, so the offset fits.
@@ -350,7 +348,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
   void give_back(const std::vector<uint32_t>& ids, Clock::time_point now) {
     endpoint_.counters.retried.fetch_add(ids.size(), std::memory_order_relaxed);
     for (auto it = ids.rbegin(); it != ids.rend(); ++it) {
-      if (expired(entries_[*it], now)) {
+      if (expired(*it, now)) {
         expire(*it);
         continue;
       }
@@ -358,9 +356,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
     }
   }
 
-  [[nodiscard]] bool expired(const Entry& e, Clock::time_point now) const {
+  // Of an entry in the scheduler (its take time is kept there).
+  [[nodiscard]] bool expired(uint32_t id, Clock::time_point now) const {
     return settings_.record_ttl_seconds > 0 &&
-           now - e.taken_at > std::chrono::duration<double>(settings_.record_ttl_seconds);
+           now - scheduler_.taken_at(id) >
+               std::chrono::duration<double>(settings_.record_ttl_seconds);
   }
 
   void expire(uint32_t id) {
@@ -818,8 +818,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
   }
 
   void expire_waiting(Clock::time_point now) {
-    for (uint32_t id :
-         scheduler_.take_waiting_if([&](uint32_t id) { return expired(entries_[id], now); })) {
+    for (uint32_t id : scheduler_.take_waiting_if([&](uint32_t id) { return expired(id, now); })) {
       expire(id);
     }
     if (expired_since_report_ > 0) {
