@@ -17,10 +17,15 @@ void append_line(std::vector<LineRange>& out, uint64_t lease, uint32_t index) {
 
 }  // namespace
 
+Result<Payload> DeliveryHost::build(std::span<const LineBatch* const>) {
+  return Error(ErrorCode::kInternal, "this sink's requests are built by its planner");
+}
+
 DeliveryDriver::DeliveryDriver(EndpointQueue& queue, DeliveryReporter& reporter, DeliveryHost& host,
-                               const DeliveryDriverSettings& settings)
+                               const DeliveryDriverSettings& settings, RequestPlanner* planner)
     : reporter_(reporter),
       host_(host),
+      planner_(planner),
       ledger_(queue, reporter.endpoint().counters),
       batcher_(ledger_, settings.batch),
       window_(settings.concurrency, settings.adaptive_concurrency),
@@ -48,6 +53,11 @@ void DeliveryDriver::pump(Clock::time_point now) {
     return;
   }
   if (!can_dispatch(now)) return;
+  if (planner_ != nullptr) {
+    while (in_flight_ < window_.limit() && dispatch_planned(now)) {
+    }
+    return;
+  }
   while (requests_.size() < window_.limit()) {
     batcher_.fill(now);
     if (batcher_.empty()) return;
@@ -119,6 +129,29 @@ bool DeliveryDriver::dispatch(Clock::time_point now) {
   return true;
 }
 
+bool DeliveryDriver::dispatch_planned(Clock::time_point now) {
+  planner_->fill(ledger_, now);
+  Clock::time_point due = Clock::time_point::max();
+  auto planned = planner_->plan(next_id_ + 1, now, flushing_, due);
+  if (!planned) {
+    reporter_.error(ErrorClass::kRetryable, planned.error().message());
+    blocked_until_ = now + backoff_.next();
+    host_.wake_at(blocked_until_);
+    return false;
+  }
+  if (!*planned) {
+    if (due != Clock::time_point::max()) host_.wake_at(due);
+    return false;
+  }
+  Request& r = requests_.emplace_back();
+  r.id = ++next_id_;
+  for (const LineRange& range : (*planned)->lines) r.lines += range.count;
+  r.ranges = std::move((*planned)->lines);
+  r.payload = std::move((*planned)->payload);
+  send(r, now);
+  return true;
+}
+
 void DeliveryDriver::send(Request& r, Clock::time_point now) {
   r.state = Request::State::kInFlight;
   r.sent_at = now;
@@ -146,13 +179,19 @@ void DeliveryDriver::on_response(uint64_t id, const Verdict& verdict, Clock::tim
       succeeded(*r, now);
       break;
     case Verdict::Kind::kRetry:
-      failed(*r, verdict, now);
+      if (planner_ != nullptr) {
+        std::vector<uint32_t> all(r->lines);
+        for (uint32_t i = 0; i < all.size(); ++i) all[i] = i;
+        replan(*r, std::move(all), verdict, now);
+      } else {
+        failed(*r, verdict, now);
+      }
       break;
     case Verdict::Kind::kRetryPartial:
       partly_failed(*r, verdict, now);
       break;
     case Verdict::Kind::kDontRetry:
-      refused(*r, verdict);
+      refused(*r, verdict, now);
       break;
   }
   settle(now);
@@ -165,7 +204,7 @@ void DeliveryDriver::on_response(uint64_t id, const Verdict& verdict, Clock::tim
 
 void DeliveryDriver::succeeded(Request& r, Clock::time_point now) {
   reporter_.delivered(r.lines, r.payload.raw_bytes);
-  finish(r);
+  finish(r, now);
   backoff_.reset();
   window_.on_success(std::chrono::duration_cast<std::chrono::microseconds>(now - r.sent_at));
 }
@@ -175,11 +214,32 @@ void DeliveryDriver::failed(Request& r, const Verdict& v, Clock::time_point now)
   r.state = Request::State::kWaiting;
   ++waiting_;
   window_.on_failure();
-  // A configuration error needs an operator, not another attempt in 100 ms: retry at the cap.
-  std::chrono::milliseconds delay = v.retry_after                                 ? *v.retry_after
-                                    : v.error_class == ErrorClass::kConfiguration ? backoff_.slow()
-                                                                                  : backoff_.next();
-  schedule_retry(now + delay);
+  schedule_retry(now + retry_delay(v));
+}
+
+// A configuration error needs an operator, not another attempt in 100 ms: retry at the cap.
+std::chrono::milliseconds DeliveryDriver::retry_delay(const Verdict& v) {
+  return v.retry_after                                 ? *v.retry_after
+         : v.error_class == ErrorClass::kConfiguration ? backoff_.slow()
+                                                       : backoff_.next();
+}
+
+// With a planner: the lines at `failed` go back to it, and nothing new goes out before the delay.
+void DeliveryDriver::replan(Request& r, std::vector<uint32_t> failed, const Verdict& v,
+                            Clock::time_point now) {
+  if (v.throttled) {
+    reporter_.retried(failed.size());
+  } else {
+    reporter_.retrying(failed.size(), v.error_class, v.message);
+    window_.on_failure();
+    std::chrono::milliseconds delay = retry_delay(v);
+    if (delay.count() > 0) {
+      blocked_until_ = std::max(blocked_until_, now + delay);
+      host_.wake_at(blocked_until_);
+    }
+  }
+  r.state = Request::State::kDone;
+  planner_->settled(r.id, failed, now);
 }
 
 // The lines at v.failed are sent again, alone; the others are finished.
@@ -211,20 +271,26 @@ void DeliveryDriver::partly_failed(Request& r, const Verdict& v, Clock::time_poi
   }
   if (delivered_lines > 0) reporter_.delivered(delivered_lines, delivered_bytes);
   for (const LineRange& d : delivered) ledger_.finish(d);
+  if (planner_ != nullptr) {
+    if (delivered_lines > 0) backoff_.reset();
+    replan(r, std::move(bad), v, now);
+    return;
+  }
   r.ranges = std::move(again);
   r.lines -= delivered_lines;
   r.payload = Payload{};  // rebuilt from the failed lines before it is sent again
   failed(r, v, now);
 }
 
-void DeliveryDriver::refused(Request& r, const Verdict& v) {
+void DeliveryDriver::refused(Request& r, const Verdict& v, Clock::time_point now) {
   reporter_.dead_letter(ledger_, r.ranges, v.message);
-  finish(r);
+  finish(r, now);
 }
 
-void DeliveryDriver::finish(Request& r) {
+void DeliveryDriver::finish(Request& r, Clock::time_point now) {
   for (const LineRange& range : r.ranges) ledger_.finish(range);
   r.state = Request::State::kDone;
+  if (planner_ != nullptr) planner_->settled(r.id, {}, now);
 }
 
 void DeliveryDriver::schedule_retry(Clock::time_point at) {
@@ -257,6 +323,9 @@ void DeliveryDriver::send_next_waiting(Clock::time_point now) {
 }
 
 void DeliveryDriver::settle(Clock::time_point now) {
+  if (planner_ != nullptr) {  // independent requests: no window to hold
+    std::erase_if(requests_, [](const Request& r) { return r.state == Request::State::kDone; });
+  }
   while (!requests_.empty() && requests_.front().state == Request::State::kDone) {
     requests_.pop_front();
   }
@@ -265,13 +334,35 @@ void DeliveryDriver::settle(Clock::time_point now) {
 
 void DeliveryDriver::update_state(const Verdict& last) {
   if (!ready_) return;  // the sink's own state (verifying, fetching credentials) stands
-  if (waiting_ > 0 || retry_in_flight_) {
+  bool failing = planner_ != nullptr ? (last.kind == Verdict::Kind::kRetry ||
+                                        last.kind == Verdict::Kind::kRetryPartial) &&
+                                           !last.throttled
+                                     : waiting_ > 0 || retry_in_flight_;
+  if (failing) {
     bool config =
         last.kind != Verdict::Kind::kSuccessful && last.error_class == ErrorClass::kConfiguration;
     reporter_.set_state(config ? EndpointState::kError : EndpointState::kRetrying);
   } else {
     reporter_.set_state(EndpointState::kOk);
   }
+}
+
+void DeliveryDriver::dead_letter(std::span<const LineRange> lines, std::string_view reason,
+                                 Clock::time_point now) {
+  reporter_.dead_letter(ledger_, lines, reason);
+  for (const LineRange& range : lines) ledger_.finish(range);
+  ledger_.settle(now);
+}
+
+void DeliveryDriver::expired(std::span<const LineRange> lines, Clock::time_point now) {
+  size_t n = 0;
+  for (const LineRange& range : lines) {
+    n += range.count;
+    ledger_.finish(range);
+  }
+  reporter_.endpoint().counters.dropped[size_t(DropReason::kExpired)].fetch_add(
+      n, std::memory_order_relaxed);
+  ledger_.settle(now);
 }
 
 void DeliveryDriver::stop() {

@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/backoff.h"
@@ -14,16 +15,11 @@
 #include "delivery/batcher.h"
 #include "delivery/delivery_reporter.h"
 #include "delivery/lease_ledger.h"
+#include "delivery/request_planner.h"
 #include "delivery/request_window.h"
 #include "delivery/verdict.h"
 
 namespace sluice {
-
-// A built request: what the service sends.
-struct Payload {
-  std::shared_ptr<const std::string> body;  // shared with the service's thread while in flight
-  uint64_t raw_bytes = 0;                   // the lines as framed, before compression
-};
 
 // The sink's side of the driver (Vector's split): the request builder, the service, and a timer.
 // The driver calls them on its own thread and never from inside another of its calls' callbacks.
@@ -31,8 +27,8 @@ class DeliveryHost {
  public:
   virtual ~DeliveryHost() = default;
   // The request builder: lines into a payload. An error (out of memory) gives the lines back to
-  // the queue; the driver tries again after a backoff.
-  [[nodiscard]] virtual Result<Payload> build(std::span<const LineBatch* const> lines) = 0;
+  // the queue; the driver tries again after a backoff. Not called when a RequestPlanner builds.
+  [[nodiscard]] virtual Result<Payload> build(std::span<const LineBatch* const> lines);
   // The service: sends, and later hands the retry logic's Verdict to on_response(id, ...), on
   // the driver's thread. Must not call on_response from inside send().
   virtual void send(uint64_t id, const Payload& payload) = 0;
@@ -64,6 +60,12 @@ struct DeliveryDriverSettings {
 // destination's Retry-After. So with concurrency 1 a receiver sees lines in queue order across
 // any number of failures.
 //
+// With a RequestPlanner (a partitioned destination), the planner chooses each request's lines,
+// requests are independent (the window counts those in flight), and a failed request's lines go
+// back to the planner rather than being resent as they were; its delay (backoff, Retry-After)
+// holds back everything new. A Verdict marked `throttled` is the destination's rate limit, which
+// the planner shapes for: no error and no backoff.
+//
 // Acknowledgement. Lines are acknowledged to the queue (LeaseLedger) only when every older line
 // is finished too, which a disk queue needs to trim its log. On stop, what is not finished goes
 // back to the queue, oldest first again.
@@ -72,7 +74,7 @@ class DeliveryDriver {
   using Clock = std::chrono::steady_clock;
 
   DeliveryDriver(EndpointQueue& queue, DeliveryReporter& reporter, DeliveryHost& host,
-                 const DeliveryDriverSettings& settings);
+                 const DeliveryDriverSettings& settings, RequestPlanner* planner = nullptr);
 
   // Whether the destination may be sent to (an ownership challenge passed, credentials ready).
   // Lines queue until it may; requests already in flight finish either way.
@@ -88,7 +90,14 @@ class DeliveryDriver {
   // Stops: unfinished lines go back to the queue. Nothing is called on the host afterwards.
   void stop();
 
+  // Lines the planner holds that must not be sent: written to the dead letter, or dropped as
+  // expired. May be called from inside the planner's calls.
+  void dead_letter(std::span<const LineRange> lines, std::string_view reason,
+                   Clock::time_point now);
+  void expired(std::span<const LineRange> lines, Clock::time_point now);
+
   [[nodiscard]] bool retrying() const { return waiting_ > 0 || retry_in_flight_; }
+  [[nodiscard]] const LeaseLedger& ledger() const { return ledger_; }
 
  private:
   struct Request {
@@ -103,14 +112,17 @@ class DeliveryDriver {
 
   [[nodiscard]] bool can_dispatch(Clock::time_point now) const;
   bool dispatch(Clock::time_point now);
+  bool dispatch_planned(Clock::time_point now);
+  void replan(Request& r, std::vector<uint32_t> failed, const Verdict& v, Clock::time_point now);
   [[nodiscard]] Result<Payload> build(const std::vector<LineRange>& ranges);
   void send(Request& r, Clock::time_point now);
   Request* find(uint64_t id);
   void succeeded(Request& r, Clock::time_point now);
   void failed(Request& r, const Verdict& v, Clock::time_point now);
   void partly_failed(Request& r, const Verdict& v, Clock::time_point now);
-  void refused(Request& r, const Verdict& v);
-  void finish(Request& r);
+  void refused(Request& r, const Verdict& v, Clock::time_point now);
+  [[nodiscard]] std::chrono::milliseconds retry_delay(const Verdict& v);
+  void finish(Request& r, Clock::time_point now);
   void schedule_retry(Clock::time_point at);
   void send_next_waiting(Clock::time_point now);
   void settle(Clock::time_point now);
@@ -118,6 +130,7 @@ class DeliveryDriver {
 
   DeliveryReporter& reporter_;
   DeliveryHost& host_;
+  RequestPlanner* planner_;  // null: the batcher's requests, in order
   LeaseLedger ledger_;
   Batcher batcher_;
   RequestWindow window_;

@@ -14,8 +14,12 @@ void DeliveryReporter::delivered(size_t lines, uint64_t bytes) {
 }
 
 void DeliveryReporter::retrying(size_t lines, ErrorClass error_class, std::string message) {
-  endpoint_.counters.retried.fetch_add(lines, std::memory_order_relaxed);
+  retried(lines);
   error(error_class, std::move(message));
+}
+
+void DeliveryReporter::retried(size_t lines) {
+  endpoint_.counters.retried.fetch_add(lines, std::memory_order_relaxed);
 }
 
 void DeliveryReporter::error(ErrorClass error_class, std::string message) {

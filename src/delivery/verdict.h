@@ -24,18 +24,21 @@ struct Verdict {
   std::optional<std::chrono::milliseconds> retry_after;  // the destination's own delay
   std::vector<uint32_t> failed;  // kRetryPartial: indexes of the request's lines, ascending
   std::string message;           // for /status and the error stream; never a secret
+  // The failures are the destination's rate limit only, which a RequestPlanner shapes for: they
+  // are resent without an error or a backoff (the sink counts them as throttled).
+  bool throttled = false;
 
   [[nodiscard]] static Verdict successful() { return {}; }
   [[nodiscard]] static Verdict retry(ErrorClass c, std::string message,
                                      std::optional<std::chrono::milliseconds> after = {}) {
-    return {Kind::kRetry, c, after, {}, std::move(message)};
+    return {Kind::kRetry, c, after, {}, std::move(message), false};
   }
   [[nodiscard]] static Verdict retry_partial(std::vector<uint32_t> failed, ErrorClass c,
                                              std::string message) {
-    return {Kind::kRetryPartial, c, {}, std::move(failed), std::move(message)};
+    return {Kind::kRetryPartial, c, {}, std::move(failed), std::move(message), false};
   }
   [[nodiscard]] static Verdict dont_retry(ErrorClass c, std::string message) {
-    return {Kind::kDontRetry, c, {}, {}, std::move(message)};
+    return {Kind::kDontRetry, c, {}, {}, std::move(message), false};
   }
 };
 

@@ -87,4 +87,61 @@ KinesisEntryAction classify_record_error(std::string_view code) {
   return KinesisEntryAction::kRetry;  // InternalFailure, KMSThrottlingException, the unknown
 }
 
+Verdict to_verdict(const KinesisVerdict& v) {
+  switch (v.action) {
+    case KinesisVerdict::Action::kSuccess:
+      return Verdict::successful();
+    case KinesisVerdict::Action::kRetry:
+    case KinesisVerdict::Action::kRetrySlowly:
+      return Verdict::retry(v.error_class, v.message);
+    case KinesisVerdict::Action::kIsolate:
+      return Verdict::retry(v.error_class,
+                            v.message +
+                                "; its records are sent one per call to find the one at "
+                                "fault",
+                            std::chrono::milliseconds(0));
+    case KinesisVerdict::Action::kDeadLetter:
+      break;
+  }
+  return Verdict::dont_retry(v.error_class, v.message);
+}
+
+Verdict put_records_verdict(const PutRecordsResult& result,
+                            std::span<const uint32_t> lines_per_record, std::string_view what,
+                            size_t& throttled) {
+  throttled = 0;
+  size_t failed = 0, slow = 0;
+  std::string first_error;
+  std::vector<uint32_t> failed_lines;
+  uint32_t line = 0;
+  for (size_t i = 0; i < lines_per_record.size(); ++i) {
+    uint32_t n = lines_per_record[i];
+    const PutRecordsEntryResult& r = result.entries[i];
+    if (!r.ok) {
+      if (first_error.empty()) first_error = r.error_code + ": " + r.error_message;
+      switch (classify_record_error(r.error_code)) {
+        case KinesisEntryAction::kThrottled:
+          ++throttled;
+          break;
+        case KinesisEntryAction::kRetry:
+          ++failed;
+          break;
+        case KinesisEntryAction::kRetrySlowly:
+          ++slow;
+          break;
+      }
+      for (uint32_t j = 0; j < n; ++j) failed_lines.push_back(line + j);
+    }
+    line += n;
+  }
+  if (failed_lines.empty()) return Verdict::successful();
+  ErrorClass cls = slow > 0 ? ErrorClass::kConfiguration : ErrorClass::kRetryable;
+  Verdict v = Verdict::retry_partial(
+      std::move(failed_lines), cls,
+      fmt::format("PutRecords to {}: {} of {} records failed ({} throttled); first: {}", what,
+                  throttled + failed + slow, lines_per_record.size(), throttled, first_error));
+  v.throttled = failed + slow == 0;
+  return v;
+}
+
 }  // namespace sluice

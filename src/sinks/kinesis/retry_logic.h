@@ -1,7 +1,10 @@
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
+
+#include "delivery/verdict.h"
 
 #include "sinks/http/retry_logic.h"
 #include "topology/endpoint_counters.h"
@@ -33,5 +36,19 @@ struct KinesisVerdict {
 // One entry of a PutRecords answer that failed.
 enum class KinesisEntryAction : uint8_t { kThrottled, kRetry, kRetrySlowly };
 [[nodiscard]] KinesisEntryAction classify_record_error(std::string_view error_code);
+
+// The driver's Verdict on a whole call refused or failed (not kSuccess). kIsolate resends at once
+// (the records are marked to go alone); kDeadLetter refuses the call's lines.
+[[nodiscard]] Verdict to_verdict(const KinesisVerdict& v);
+
+struct PutRecordsResult;
+
+// The Verdict on a PutRecords answer read record by record, where record i holds
+// `lines_per_record[i]` of the call's lines: the lines of failed records are sent again. When
+// every failure is a shard's throttling, the Verdict is marked throttled (shaped for, not an
+// error). `throttled` is set to how many records were throttled.
+[[nodiscard]] Verdict put_records_verdict(const PutRecordsResult& result,
+                                          std::span<const uint32_t> lines_per_record,
+                                          std::string_view what, size_t& throttled);
 
 }  // namespace sluice

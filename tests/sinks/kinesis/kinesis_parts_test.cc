@@ -299,6 +299,60 @@ TEST(KinesisRetryLogic, SortsErrorsIntoTheThreeClasses) {
   EXPECT_EQ(classify_record_error("KMSAccessDeniedException"), KinesisEntryAction::kRetrySlowly);
 }
 
+// Record i of a call holds lines_per_record[i] lines (KPL aggregates hold several): a failed
+// record's lines are the ones sent again.
+TEST(KinesisRetryLogic, AnAnswerBecomesAVerdictOnLines) {
+  auto entry = [](bool ok, std::string code) {
+    PutRecordsEntryResult r;
+    r.ok = ok;
+    r.error_code = std::move(code);
+    return r;
+  };
+  PutRecordsResult result;
+  result.entries = {entry(true, ""), entry(false, "ProvisionedThroughputExceededException"),
+                    entry(true, ""), entry(false, "ProvisionedThroughputExceededException")};
+  const uint32_t lines[] = {1, 3, 1, 2};
+  size_t throttled = 0;
+  Verdict v = put_records_verdict(result, lines, "s", throttled);
+  EXPECT_EQ(v.kind, Verdict::Kind::kRetryPartial);
+  EXPECT_EQ(v.failed, (std::vector<uint32_t>{1, 2, 3, 5, 6}));
+  EXPECT_TRUE(v.throttled);  // only throttling: shaped for, no error
+  EXPECT_EQ(throttled, 2u);
+
+  result.entries[3] = entry(false, "InternalFailure");
+  v = put_records_verdict(result, lines, "s", throttled);
+  EXPECT_FALSE(v.throttled);
+  EXPECT_EQ(v.error_class, ErrorClass::kRetryable);
+  EXPECT_EQ(throttled, 1u);
+  EXPECT_NE(v.message.find("2 of 4 records failed (1 throttled)"), std::string::npos) << v.message;
+
+  result.entries[3] = entry(false, "KMSDisabledException");
+  EXPECT_EQ(put_records_verdict(result, lines, "s", throttled).error_class,
+            ErrorClass::kConfiguration);
+
+  for (auto& e : result.entries) e = entry(true, "");
+  EXPECT_EQ(put_records_verdict(result, lines, "s", throttled).kind, Verdict::Kind::kSuccessful);
+}
+
+TEST(KinesisRetryLogic, AWholeCallsVerdict) {
+  KinesisVerdict k;
+  k.action = KinesisVerdict::Action::kIsolate;
+  k.error_class = ErrorClass::kPermanent;
+  k.message = "PutRecords: ValidationException";
+  Verdict v = to_verdict(k);
+  EXPECT_EQ(v.kind, Verdict::Kind::kRetry);
+  ASSERT_TRUE(v.retry_after.has_value());
+  EXPECT_EQ(v.retry_after->count(), 0);  // the records go again at once, one per call
+  k.action = KinesisVerdict::Action::kDeadLetter;
+  EXPECT_EQ(to_verdict(k).kind, Verdict::Kind::kDontRetry);
+  k.action = KinesisVerdict::Action::kRetrySlowly;
+  k.error_class = ErrorClass::kConfiguration;
+  v = to_verdict(k);
+  EXPECT_EQ(v.kind, Verdict::Kind::kRetry);
+  EXPECT_EQ(v.error_class, ErrorClass::kConfiguration);  // the driver waits the cap
+  EXPECT_FALSE(v.retry_after.has_value());
+}
+
 TEST(KinesisShardRate, ShapesToTheLimitAndBacksOffOnThrottling) {
   auto t0 = ShardRate::Clock::time_point{} + 100s;
   ShardRate rate({1000, 1e6}, t0);
