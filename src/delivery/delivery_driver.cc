@@ -25,6 +25,8 @@ DeliveryDriver::DeliveryDriver(EndpointQueue& queue, DeliveryReporter& reporter,
                                const DeliveryDriverSettings& settings, RequestPlanner* planner)
     : reporter_(reporter),
       host_(host),
+      ordered_service_(settings.ordered_service),
+      keep_payloads_(settings.keep_payloads),
       planner_(planner),
       ledger_(queue, reporter.endpoint().counters),
       batcher_(ledger_, settings.batch),
@@ -40,12 +42,15 @@ void DeliveryDriver::set_ready(bool ready, Clock::time_point now) {
 }
 
 bool DeliveryDriver::can_dispatch(Clock::time_point now) const {
-  return ready_ && !stopped_ && waiting_ == 0 && !retry_in_flight_ && now >= blocked_until_;
+  return ready_ && !stopped_ && waiting_ == 0 && (ordered_service_ || !retry_in_flight_) &&
+         now >= blocked_until_;
 }
 
 // A new request goes out only while fewer than the window's limit are unsettled, counted from the
 // oldest (a sliding window, as TCP's): a slow request holds the window instead of being overtaken
-// by ever more new ones, and the delivered requests waiting behind it stay bounded.
+// by ever more new ones, and the delivered requests waiting behind it stay bounded. At most
+// kDispatchesPerPump are built in one call; then the driver asks to be woken at once, so a sink
+// with a deep queue and a wide window gives the other sinks on its loop a turn.
 void DeliveryDriver::pump(Clock::time_point now) {
   if (stopped_) return;
   if (ready_ && now < blocked_until_) {
@@ -53,12 +58,18 @@ void DeliveryDriver::pump(Clock::time_point now) {
     return;
   }
   if (!can_dispatch(now)) return;
-  if (planner_ != nullptr) {
-    while (in_flight_ < window_.limit() && dispatch_planned(now)) {
+  for (int dispatched = 0;; ++dispatched) {
+    if (planner_ != nullptr ? in_flight_ >= window_.limit() : requests_.size() >= window_.limit()) {
+      return;
     }
-    return;
-  }
-  while (requests_.size() < window_.limit()) {
+    if (dispatched == kDispatchesPerPump) {
+      host_.wake_at(now);
+      return;
+    }
+    if (planner_ != nullptr) {
+      if (!dispatch_planned(now)) return;
+      continue;
+    }
     batcher_.fill(now);
     if (batcher_.empty()) return;
     if (!batcher_.ready(now, flushing_)) {
@@ -158,6 +169,7 @@ void DeliveryDriver::send(Request& r, Clock::time_point now) {
   ++in_flight_;
   reporter_.requests_in_flight(in_flight_);
   host_.send(r.id, r.payload);
+  if (!keep_payloads_) r.payload.body.reset();
 }
 
 DeliveryDriver::Request* DeliveryDriver::find(uint64_t id) {
@@ -316,9 +328,9 @@ void DeliveryDriver::send_next_waiting(Clock::time_point now) {
     }
     --waiting_;
     retry_in_flight_ = true;
-    retry_id_ = r.id;
+    retry_id_ = r.id;  // with an ordered service, the newest resent: when it is done, all are
     send(r, now);
-    return;
+    if (!ordered_service_) return;
   }
 }
 
@@ -345,6 +357,25 @@ void DeliveryDriver::update_state(const Verdict& last) {
   } else {
     reporter_.set_state(EndpointState::kOk);
   }
+}
+
+void DeliveryDriver::fail_in_flight(const Verdict& verdict, Clock::time_point now) {
+  if (stopped_) return;
+  size_t lines = 0;
+  for (Request& r : requests_) {
+    if (r.state != Request::State::kInFlight) continue;
+    r.state = Request::State::kWaiting;
+    ++waiting_;
+    lines += r.lines;
+  }
+  in_flight_ = 0;
+  reporter_.requests_in_flight(0);
+  retry_in_flight_ = false;
+  reporter_.retrying(lines, verdict.error_class, verdict.message);
+  if (waiting_ == 0) return;
+  window_.on_failure();
+  schedule_retry(now + retry_delay(verdict));
+  update_state(verdict);
 }
 
 void DeliveryDriver::dead_letter(std::span<const LineRange> lines, std::string_view reason,

@@ -44,6 +44,14 @@ struct DeliveryDriverSettings {
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{60000};
   uint64_t jitter_seed = 0;  // 0 = random
+  // The service delivers requests in the order they were sent (one stream, as syslog's): after a
+  // failure, the failed requests are resent together, oldest first, and new ones may follow them
+  // at once, rather than one at a time.
+  bool ordered_service = false;
+  // Keep each request's payload until it is settled, to resend it as it was. Without, a failed
+  // request is built again from its lines, and the host keeps the body while it needs it: a
+  // stream sink holds its requests for long after writing them.
+  bool keep_payloads = true;
 };
 
 // Delivery for every request/response sink: batches the endpoint's queue into requests, keeps up
@@ -72,6 +80,7 @@ struct DeliveryDriverSettings {
 class DeliveryDriver {
  public:
   using Clock = std::chrono::steady_clock;
+  static constexpr int kDispatchesPerPump = 8;
 
   DeliveryDriver(EndpointQueue& queue, DeliveryReporter& reporter, DeliveryHost& host,
                  const DeliveryDriverSettings& settings, RequestPlanner* planner = nullptr);
@@ -89,6 +98,10 @@ class DeliveryDriver {
   void on_response(uint64_t id, const Verdict& verdict, Clock::time_point now);
   // Stops: unfinished lines go back to the queue. Nothing is called on the host afterwards.
   void stop();
+
+  // The transport under every request in flight broke (a stream's connection): they all failed
+  // with `verdict` (a kRetry), and one error is reported, even with nothing in flight.
+  void fail_in_flight(const Verdict& verdict, Clock::time_point now);
 
   // Lines the planner holds that must not be sent: written to the dead letter, or dropped as
   // expired. May be called from inside the planner's calls.
@@ -130,6 +143,8 @@ class DeliveryDriver {
 
   DeliveryReporter& reporter_;
   DeliveryHost& host_;
+  const bool ordered_service_;
+  const bool keep_payloads_;
   RequestPlanner* planner_;  // null: the batcher's requests, in order
   LeaseLedger ledger_;
   Batcher batcher_;

@@ -1,17 +1,17 @@
-// The syslog sink: takes lines from the endpoint queue, frames them, writes them to one
-// connection, and acknowledges them to the queue.
+// The syslog sink: the delivery driver, fed by the syslog request builder, writing its requests
+// in order to one connection. Batching, retries and ordered acknowledgement are the driver's;
+// this file decides when a written request counts as delivered.
 //
-// Why lines are not acknowledged when the write completes (at-least-once over plain TCP)
-// ------------------------------------------------------------------------------------------
-// Syslog over TCP has no application-level acknowledgement. A completed write() only means the
+// Why a request is not delivered when its write completes (at-least-once over plain TCP):
+// syslog over TCP has no application-level acknowledgement. A completed write() only means the
 // bytes are in our kernel's send buffer. From there they still have to reach the receiver's
 // kernel (the peer's TCP ACK says they did), be read by the receiver process, and be written
 // to the receiver's destination. If the receiver is killed (SIGKILL, crash, restart) the bytes in
 // our send buffer, in its receive buffer and in its in-memory queue are all lost with the
 // connection, and we only learn that when the peer's kernel answers with RST or FIN.
 //
-// So every line written to the current connection stays leased from the queue, in a resend
-// window, until all of these hold:
+// So every request written to the current connection stays in flight, in the driver's window,
+// until all of these hold:
 //   1. the receiver's TCP has acknowledged its bytes: the bytes we have handed to the kernel
 //      minus SIOCOUTQ (bytes not yet acked by the peer) has passed the end of the line's write;
 //   2. the receiver's application is keeping up: the window its kernel advertises (TCP_INFO
@@ -23,15 +23,16 @@
 //      line that survived that long on a live connection has been processed.
 // A pending read on the socket (receivers never send) tells us within a round trip that the
 // peer closed or reset, even when we have nothing to write. When the connection breaks, every
-// leased line is nacked, in order, and sent again after reconnecting: the receiver may see some
-// lines twice (counted in `retried`), but none is lost.
+// request in flight has failed (DeliveryDriver::fail_in_flight), and the driver resends them, in
+// order, once the sink reconnected: the receiver may see some lines twice (counted in
+// `retried`), but none is lost.
 //
 // What this cannot see is a receiver that read lines into its own memory and then holds them
 // for longer than the hold while still reading (a large in-memory queue in front of a slow
 // output) before crashing. Only an application-level acknowledgement (RELP) can cover that.
 //
-// The window is bounded (window_max_bytes): when it is full the sink stops taking lines, and the
-// endpoint queue fills and pushes back as configured.
+// The window is bounded (window_max_bytes, as a count of requests of take_max_bytes): when it is
+// full the sink stops taking lines, and the endpoint queue fills and pushes back as configured.
 //
 // UDP has no acknowledgement at all: a datagram is delivered once the kernel accepted it.
 //
@@ -39,10 +40,10 @@
 // All handlers hold a shared_ptr to the core and a connection generation number, so a handler
 // of a connection that has since been replaced, or of a stopped sink, does nothing.
 #include "sinks/syslog/sink.h"
-#include "queue/lease_pool.h"
 
 #include <algorithm>
 #include <atomic>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <random>
@@ -52,6 +53,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include "delivery/delivery_driver.h"
+#include "delivery/delivery_reporter.h"
+#include "delivery/wake_timer.h"
 #include "sinks/syslog/config.h"
 #include "sinks/syslog/request_builder.h"
 #include "sinks/syslog/retry_logic.h"
@@ -63,7 +67,27 @@ namespace {
 namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 
-class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
+DeliveryDriverSettings driver_settings(const SyslogSinkSettings& s, const SyslogSinkOptions& o,
+                                       const SinkContext& ctx) {
+  DeliveryDriverSettings d;
+  d.batch.max_entries = o.take_max_lines;
+  d.batch.max_bytes = o.take_max_bytes;
+  d.batch.line_overhead = 0;
+  d.batch.linger = Clock::duration(0);  // a stream has no per-request cost to amortize
+  d.batch = d.batch.clamped_to(ctx.limits);
+  size_t window = o.window_max_bytes != 0 ? o.window_max_bytes
+                                          : std::max<size_t>(1 << 20, ctx.config->queue_max_bytes);
+  d.concurrency =
+      uint32_t(std::clamp<size_t>(window / std::max<size_t>(o.take_max_bytes, 1), 2, 4096));
+  d.initial_backoff = o.initial_backoff;
+  d.max_backoff = std::chrono::milliseconds(int64_t(s.max_backoff_seconds * 1000));
+  d.jitter_seed = o.jitter_seed;
+  d.ordered_service = true;
+  d.keep_payloads = false;
+  return d;
+}
+
+class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore>, public DeliveryHost {
  public:
   SyslogSinkCore(SinkContext& ctx, const SyslogSinkSettings& settings,
                  const SyslogSinkOptions& options)
@@ -79,12 +103,9 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
                  options.jitter_seed ? options.jitter_seed : std::random_device{}()),
         retry_timer_(strand_),
         tick_timer_(strand_),
-        wbuf_(std::make_shared<LineBuffer>()) {
-    window_max_bytes_ = options_.window_max_bytes;
-    if (window_max_bytes_ == 0) {
-      window_max_bytes_ = std::max<size_t>(1 << 20, ctx.config->queue_max_bytes);
-    }
-  }
+        wake_(strand_),
+        reporter_(ctx.endpoint),
+        driver_(*ctx.endpoint.queue, reporter_, *this, driver_settings(settings, options, ctx)) {}
 
   void start() {
     pump_when_lines_arrive(*endpoint_.queue, weak_from_this(), strand_,
@@ -97,7 +118,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   }
 
   void flush() {
-    asio::post(strand_, [self = shared_from_this()] { self->pump(); });
+    asio::post(strand_, [self = shared_from_this()] { self->driver_.flush(Clock::now()); });
   }
 
   // Runs on the io thread with the loop stopping or stopped, so it does its work directly.
@@ -107,28 +128,72 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     endpoint_.queue->set_data_callback([] {});
     retry_timer_.cancel();
     tick_timer_.cancel();
+    wake_.cancel();
     drop_connection();
     // Unacknowledged lines go back to the queue: they are sent after a restart (from disk with a
     // disk queue). Not counted as retried: whether they are sent again is up to the next run.
-    release_window(/*count_retried=*/false);
-    state_.set(EndpointState::kStopped);
+    driver_.stop();
+  }
+
+  // The request builder: framed messages for a stream; for UDP, each datagram after its length
+  // (a native-endian uint32), for send_datagrams() to cut apart again.
+  Result<Payload> build(std::span<const LineBatch* const> batches) override {
+    auto now = std::chrono::system_clock::now();
+    auto body = std::make_shared<std::string>();
+    uint64_t raw = 0;
+    buffer_.clear();
+    for (const LineBatch* b : batches) {
+      raw += b->byte_size();
+      if (!settings_.udp) {
+        builder_.append_stream(*b, now, buffer_);
+        continue;
+      }
+      for (size_t i = 0; i < b->size(); ++i) {
+        if (builder_.build_datagram(b->line(i), now, dgram_)) {
+          endpoint_.counters.truncated.fetch_add(1, std::memory_order_relaxed);
+        }
+        auto n = uint32_t(dgram_.size());
+        buffer_.append(reinterpret_cast<const char*>(&n), reinterpret_cast<const char*>(&n) + 4);
+        buffer_.append(dgram_.data(), dgram_.data() + dgram_.size());
+      }
+    }
+    body->assign(buffer_.data(), buffer_.size());
+    return Payload{std::move(body), raw};
+  }
+
+  // The service: requests are written in the order given, one at a time.
+  void send(uint64_t id, const Payload& payload) override {
+    unwritten_.push_back(Written{id, payload.body});
+    if (settings_.udp) {
+      post_datagrams();
+    } else {
+      write_next();
+    }
+  }
+
+  void wake_at(Clock::time_point at) override {
+    wake_.arm(at, [self = shared_from_this()] {
+      if (!self->stopped_) self->driver_.on_wake(Clock::now());
+    });
   }
 
  private:
-  struct InFlight {
-    Lease lease;
-    Clock::time_point taken_at;
-    bool written = false;     // the write finished; end_offset is valid
-    uint64_t end_offset = 0;  // connection bytes_to_kernel() after this lease's write
+  // A request on the current connection: waiting to be written, or written and waiting for the
+  // receiver to have it (see the top of this file).
+  struct Written {
+    uint64_t id = 0;
+    std::shared_ptr<const std::string> body;         // until written
+    uint64_t end_offset = 0;                         // connection bytes_to_kernel() after its write
     std::optional<Clock::time_point> peer_acked_at;  // when the receiver's TCP had it all
-    size_t udp_sent = 0;                             // UDP: lines of the lease sent so far
+    size_t datagrams_sent = 0;                       // UDP
+    size_t body_offset = 0;                          // UDP: where the next datagram starts
   };
 
-  // ---- connection life cycle ----------------------------------------------------------------
+  void pump() { driver_.pump(Clock::now()); }
 
   void connect() {
     if (stopped_) return;
-    state_.set(EndpointState::kConnecting);
+    reporter_.set_state(EndpointState::kConnecting);
     std::shared_ptr<asio::ssl::context> tls;
     if (settings_.use_tls) {
       auto ctx = make_syslog_tls_context(settings_);
@@ -154,14 +219,14 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   void on_connected(uint64_t gen) {
     connected_ = true;
     max_peer_window_ = 0;
-    state_.set(EndpointState::kOk);
+    reporter_.set_state(EndpointState::kOk);
     if (conn_->is_stream()) {
       conn_->watch([self = shared_from_this(), gen](const SyslogFailure& failure) {
         if (self->stale(gen)) return;
         self->fail(failure);
       });
     }
-    pump();
+    driver_.set_ready(true, Clock::now());
   }
 
   [[nodiscard]] bool stale(uint64_t gen) const { return stopped_ || gen != generation_; }
@@ -172,17 +237,20 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     fail_with(v.error_class, std::move(v.message));
   }
 
+  // Every request on the connection failed with it; the driver resends them once reconnected.
   void fail_with(ErrorClass error_class, std::string message) {
     if (stopped_) return;
-    endpoint_.counters.errors[size_t(error_class)].fetch_add(1, std::memory_order_relaxed);
-    endpoint_.status.record_error(error_class, std::move(message));
     drop_connection();
-    release_window(/*count_retried=*/true);
+    auto now = Clock::now();
+    driver_.set_ready(false, now);
+    // No delay of the driver's own: the reconnect's backoff below is the one that counts.
+    driver_.fail_in_flight(
+        Verdict::retry(error_class, std::move(message), std::chrono::milliseconds(0)), now);
     // A configuration problem (a certificate that does not verify, a name that does not exist)
     // will not go away by itself soon: keep trying, but slowly, and say "error" instead of
     // "retrying" so that /status shows that someone has to act.
     bool config = error_class == ErrorClass::kConfiguration;
-    state_.set(config ? EndpointState::kError : EndpointState::kRetrying);
+    reporter_.set_state(config ? EndpointState::kError : EndpointState::kRetrying);
     retry_timer_.expires_after(config ? backoff_.slow() : backoff_.next());
     retry_timer_.async_wait([self = shared_from_this()](const boost::system::error_code& ec) {
       if (ec || self->stopped_) return;
@@ -194,68 +262,26 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     ++generation_;  // every pending handler of the old connection becomes stale
     connected_ = false;
     writing_ = false;
+    datagrams_posted_ = false;
+    unwritten_.clear();
+    written_.clear();
     if (conn_) {
       conn_->close();
       conn_.reset();
     }
   }
 
-  // Gives every leased line back to the queue. Newest lease first: each nack puts its lines at
-  // the front of the queue, so the oldest ends up first again and order is kept.
-  void release_window(bool count_retried) {
-    while (!window_.empty()) {
-      InFlight& f = window_.back();
-      size_t keep = f.udp_sent;  // UDP lines already sent count as delivered
-      if (keep > 0) count_delivered(f, keep);
-      if (count_retried && keep == 0) {
-        endpoint_.counters.retried.fetch_add(f.lease.lines.size(), std::memory_order_relaxed);
-      }
-      endpoint_.queue->ack(f.lease, keep);
-      leases_.give(std::move(f.lease));
-      window_.pop_back();
-    }
-    window_bytes_ = 0;
-  }
-
-  // ---- sending ------------------------------------------------------------------------------
-
-  void pump() {
-    if (stopped_ || !connected_ || writing_) return;
-    if (conn_->is_stream()) {
-      pump_stream();
-    } else {
-      pump_datagrams();
-    }
-  }
-
-  bool take(InFlight& f) {
-    f.lease = leases_.take();
-    if (!endpoint_.queue->take(options_.take_max_lines, options_.take_max_bytes, f.lease)) {
-      leases_.give(std::move(f.lease));
-      return false;
-    }
-    f.taken_at = Clock::now();
-    return true;
-  }
-
-  void pump_stream() {
-    if (window_bytes_ >= window_max_bytes_) return;  // the tick resumes once acks free room
-    InFlight f;
-    if (!take(f)) return;
-    // The previous write's buffer may still be referenced by an aborted TLS operation of a
-    // dropped connection; never reuse it under that operation's feet.
-    if (wbuf_.use_count() > 1) wbuf_ = std::make_shared<LineBuffer>();
-    wbuf_->clear();
-    builder_.append_stream(f.lease.lines, std::chrono::system_clock::now(), *wbuf_);
-    window_bytes_ += f.lease.lines.byte_size();
-    window_.push_back(std::move(f));
-
+  void write_next() {
+    if (stopped_ || !connected_ || writing_ || unwritten_.empty()) return;
     writing_ = true;
     last_progress_at_ = Clock::now();
     uint64_t gen = generation_;
+    // The body stays alive with the handler: an aborted TLS write of a dropped connection may
+    // still reference it.
+    std::shared_ptr<const std::string> body = unwritten_.front().body;
     conn_->write(
-        wbuf_->data(), wbuf_->size(),
-        [self = shared_from_this(), gen, buf = wbuf_](const boost::system::error_code& ec, size_t) {
+        body->data(), body->size(),
+        [self = shared_from_this(), gen, body](const boost::system::error_code& ec, size_t) {
           if (self->stale(gen)) return;
           self->on_written(ec);
         });
@@ -267,71 +293,75 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
       fail(SyslogFailure{ec, SyslogPhase::kWrite});
       return;
     }
-    InFlight& f = window_.back();
-    f.written = true;
-    f.end_offset = conn_->bytes_to_kernel();
+    Written w = std::move(unwritten_.front());
+    unwritten_.pop_front();
+    w.body.reset();
+    w.end_offset = conn_->bytes_to_kernel();
+    written_.push_back(std::move(w));
+    write_next();
     settle(Clock::now());
-    pump();
   }
 
-  // UDP: one datagram per line, sent without blocking until the socket buffer is full.
-  void pump_datagrams() {
-    for (int leases = 0; leases < 16; ++leases) {
-      if (window_.empty()) {
-        InFlight f;
-        if (!take(f)) return;
-        window_.push_back(std::move(f));
-      }
-      InFlight& f = window_.front();
-      auto now = std::chrono::system_clock::now();
-      while (f.udp_sent < f.lease.lines.size()) {
-        if (builder_.build_datagram(f.lease.lines.line(f.udp_sent), now, dgram_)) {
-          endpoint_.counters.truncated.fetch_add(1, std::memory_order_relaxed);
-        }
+  // UDP: datagrams go out from a handler of their own (the driver must not hear back from inside
+  // send()), without blocking, until the socket buffer is full.
+  void post_datagrams() {
+    if (datagrams_posted_ || writing_ || !connected_) return;
+    datagrams_posted_ = true;
+    asio::post(strand_, [self = shared_from_this(), gen = generation_] {
+      if (self->stale(gen)) return;
+      self->datagrams_posted_ = false;
+      self->send_datagrams();
+    });
+  }
+
+  void send_datagrams() {
+    std::vector<uint64_t> sent;
+    for (int requests = 0; requests < 16 && !unwritten_.empty(); ++requests) {
+      Written& w = unwritten_.front();
+      const std::string& body = *w.body;
+      while (w.body_offset < body.size()) {
+        uint32_t n = 0;
+        std::memcpy(&n, body.data() + w.body_offset, 4);
         boost::system::error_code ec;
-        if (conn_->send_datagram(dgram_.data(), dgram_.size(), ec)) {
-          ++f.udp_sent;
+        if (conn_->send_datagram(body.data() + w.body_offset + 4, n, ec)) {
+          w.body_offset += 4 + size_t(n);
           continue;
         }
         if (ec == asio::error::would_block || ec == asio::error::try_again) {
           writing_ = true;
-          uint64_t gen = generation_;
           conn_->wait_writable(
-              [self = shared_from_this(), gen](const boost::system::error_code& wec) {
+              [self = shared_from_this(), gen = generation_](const boost::system::error_code& wec) {
                 if (self->stale(gen)) return;
                 self->writing_ = false;
                 if (wec) {
                   self->fail(SyslogFailure{wec, SyslogPhase::kWrite});
                 } else {
-                  self->pump();
+                  self->send_datagrams();
                 }
               });
-          return;
+          break;
         }
         // ECONNREFUSED here reports an ICMP port-unreachable for an earlier datagram: nobody is
-        // listening. The lines not yet sent stay queued for the next attempt.
+        // listening. The request is sent again after reconnecting (UDP promises nothing more).
         fail(SyslogFailure{ec, SyslogPhase::kWrite});
         return;
       }
-      count_delivered(f, f.lease.lines.size());
-      endpoint_.queue->ack(f.lease);
-      endpoint_.status.record_success();
-      backoff_.reset();
-      leases_.give(std::move(f.lease));
-      window_.pop_front();
+      if (writing_) break;
+      sent.push_back(w.id);
+      unwritten_.pop_front();
     }
-    // A long queue: give other work on this loop a turn, then continue.
-    asio::post(strand_, [self = shared_from_this()] { self->pump(); });
+    if (!unwritten_.empty() && !writing_) post_datagrams();  // a long queue: others get a turn
+    if (!sent.empty()) backoff_.reset();
+    auto now = Clock::now();
+    for (uint64_t id : sent) driver_.on_response(id, Verdict::successful(), now);
   }
 
-  // ---- acknowledgement ----------------------------------------------------------------------
-
-  // Marks leases whose bytes the receiver's TCP has acknowledged while its application was keeping
-  // up, and acks those that have been safe for ack_hold. Runs during a write too: a slow receiver
-  // can keep a write pending for long, and bytes_to_kernel() never overstates, so the lines it
-  // covers are safe to count.
+  // Marks requests whose bytes the receiver's TCP has acknowledged while its application was
+  // keeping up, and reports delivered those that have been safe for ack_hold. Runs during a
+  // write too: a slow receiver can keep a write pending for long, and bytes_to_kernel() never
+  // overstates, so the requests it covers are safe to count.
   void settle(Clock::time_point now) {
-    if (!connected_ || !conn_ || !conn_->is_stream() || window_.empty()) return;
+    if (!connected_ || !conn_ || !conn_->is_stream() || written_.empty()) return;
     uint64_t acked_upto = UINT64_MAX;  // no TCP progress at all (not Linux?): the hold alone
     bool keeping_up = true;
     if (auto progress = conn_->tcp_progress()) {
@@ -346,33 +376,20 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
       }
     }
     if (!keeping_up) return;
-    for (InFlight& f : window_) {
-      if (!f.written || f.end_offset > acked_upto) break;
-      if (!f.peer_acked_at) f.peer_acked_at = now;
+    for (Written& w : written_) {
+      if (w.end_offset > acked_upto) break;
+      if (!w.peer_acked_at) w.peer_acked_at = now;
     }
-    bool acked_any = false;
-    while (!window_.empty()) {
-      InFlight& f = window_.front();
-      if (!f.peer_acked_at || now - *f.peer_acked_at < options_.ack_hold) break;
-      count_delivered(f, f.lease.lines.size());
-      window_bytes_ -= std::min(window_bytes_, f.lease.lines.byte_size());
-      endpoint_.queue->ack(f.lease);
-      leases_.give(std::move(f.lease));
-      window_.pop_front();
-      acked_any = true;
+    std::vector<uint64_t> delivered;
+    while (!written_.empty()) {
+      Written& w = written_.front();
+      if (!w.peer_acked_at || now - *w.peer_acked_at < options_.ack_hold) break;
+      delivered.push_back(w.id);
+      written_.pop_front();
     }
-    if (acked_any) {
-      endpoint_.status.record_success();
-      // The connection carried lines all the way: the next failure starts from a short delay.
-      backoff_.reset();
-    }
-  }
-
-  void count_delivered(const InFlight& f, size_t lines) {
-    auto& c = endpoint_.counters;
-    c.delivered.fetch_add(lines, std::memory_order_relaxed);
-    c.delivered_bytes.fetch_add(f.lease.lines.bytes_before(lines), std::memory_order_relaxed);
-    c.observe_batch_latency(Clock::now() - f.taken_at);
+    // The connection carried lines all the way: the next failure starts from a short delay.
+    if (!delivered.empty()) backoff_.reset();
+    for (uint64_t id : delivered) driver_.on_response(id, Verdict::successful(), now);
   }
 
   void schedule_tick() {
@@ -407,8 +424,6 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
     return now - last_progress_at_ >= options_.write_timeout;
   }
 
-  // ---- helpers ------------------------------------------------------------------------------
-
   [[nodiscard]] std::string peer_name() const {
     return settings_.address + ":" + std::to_string(settings_.port);
   }
@@ -419,28 +434,30 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore> {
   SyslogSinkOptions options_;
   asio::strand<asio::io_context::executor_type> strand_;
   SyslogRequestBuilder builder_;
-  Backoff backoff_;
+  Backoff backoff_;  // reconnects
   asio::steady_timer retry_timer_;
   asio::steady_timer tick_timer_;
+  WakeTimer wake_;
 
   std::shared_ptr<SyslogConnection> conn_;
   uint64_t generation_ = 0;
   bool connected_ = false;
   bool writing_ = false;
+  bool datagrams_posted_ = false;
   bool stopped_ = false;
   std::atomic<bool> wake_posted_{false};
-  SinkState state_{endpoint_.status};
 
-  std::deque<InFlight> window_;  // oldest first
-  size_t window_bytes_ = 0;
-  size_t window_max_bytes_ = 0;
-  uint64_t max_peer_window_ = 0;  // the largest window the current connection's peer advertised
+  std::deque<Written> unwritten_;  // oldest first
+  std::deque<Written> written_;    // oldest first
+  uint64_t max_peer_window_ = 0;   // the largest window the current connection's peer advertised
   // Write progress, for write_stalled().
   Clock::time_point last_progress_at_;
   uint64_t progress_sent_ = 0, progress_unacked_ = 0;
-  std::shared_ptr<LineBuffer> wbuf_;
+  LineBuffer buffer_;
   LineBuffer dgram_;
-  LeasePool leases_{8};
+
+  DeliveryReporter reporter_;
+  DeliveryDriver driver_;
 };
 
 }  // namespace
