@@ -25,6 +25,19 @@ benchmark of issue 6 (bench/disk_queue_bench.sh):
   - rsyslog-da:  the same ruleset with a disk-assisted queue: queue.type="LinkedList" +
                  queue.filename + queue.saveOnShutdown="on", spooling under the work directory.
 Its bars: sluice-disk >= 70% of sluice's msgs/s, and >= 1.5x rsyslog-da's.
+Forwarding (syslog relay) modes: the receiver forwards to a final receiver,
+    socat -u -b 262144 TCP-LISTEN:PORT2,bind=127.0.0.1,reuseaddr,fork OPEN:OUT,creat,append
+started before it (fork: rsyslog may open a connection per main queue worker thread), and the
+measurements are as above (OUT's line count; the forwarder's CPU and RSS, not socat's):
+  - sluice-fwd:  the same syslog TCP source, the endpoint "bench" of type syslog (TCP to
+                 127.0.0.1:PORT2, message_type blank);
+  - rsyslog-fwd: imtcp -> omfwd (Target 127.0.0.1, Port PORT2, Protocol tcp) with "%msg%\n".
+
+--sluice takes a comma list of binaries, each PATH or LABEL=PATH (LABEL defaults to the file's
+name). With more than one, every sluice mode runs once per binary, interleaved in the given
+order, labelled MODE@LABEL, and the ratios of each binary to the first are printed, e.g.
+    --sluice before=/tmp/sluice-old,after=build/sluice --modes sluice-fwd,rsyslog-fwd
+runs sluice-fwd@before, sluice-fwd@after, rsyslog-fwd, sluice-fwd@before, ...
 """
 
 import argparse
@@ -54,6 +67,18 @@ def port_accepts(port):
             return True
     except OSError:
         return False
+
+
+def port_listening(port):
+    """Whether a TCP socket listens on port, without connecting (socat would take the
+    connection for the forwarder's)."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(table) as f:
+            for line in list(f)[1:]:
+                local, state = line.split()[1], line.split()[3]
+                if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                    return True
+    return False
 
 
 def cpu_seconds(pid):
@@ -99,11 +124,24 @@ class LineCounter:
 
 
 class Receiver:
-    def __init__(self, name, argv, port, out, workdir):
+    """The measured process; with sink_port, a forwarder to a socat writing out on that port."""
+
+    def __init__(self, name, argv, port, out, workdir, sink_port=None):
         self.name, self.argv, self.port, self.out, self.workdir = name, argv, port, out, workdir
-        self.proc = None
+        self.sink_port = sink_port
+        self.proc = self.sink = None
 
     def start(self):
+        if self.sink_port:
+            self.sink = subprocess.Popen(
+                ["socat", "-u", "-b", "262144",
+                 f"TCP-LISTEN:{self.sink_port},bind=127.0.0.1,reuseaddr,fork",
+                 f"OPEN:{self.out},creat,append"], stdin=subprocess.DEVNULL)
+            deadline = time.monotonic() + 10
+            while not port_listening(self.sink_port):
+                if self.sink.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"socat did not listen on {self.sink_port}")
+                time.sleep(0.05)
         log = open(os.path.join(self.workdir, f"{self.name}.log"), "ab")
         self.proc = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)
@@ -118,17 +156,17 @@ class Receiver:
         time.sleep(0.3)
 
     def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        for proc in (self.proc, self.sink):
+            if proc and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    proc.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    proc.wait()
 
 
-def rsyslog_receiver(rsyslogd, workdir, port, out, disk_assisted=False):
-    name = "rsyslog-da" if disk_assisted else "rsyslog"
+def rsyslog_receiver(rsyslogd, workdir, port, out, name, disk_assisted=False, fwd=False):
     d = os.path.join(workdir, name)
     spool = os.path.join(d, "spool")
     # A fresh spool per run: a disk-assisted queue saved at the last shutdown would be replayed.
@@ -139,21 +177,24 @@ def rsyslog_receiver(rsyslogd, workdir, port, out, disk_assisted=False):
     # high watermark, then spilling to files under the work directory; kept on shutdown.
     queue = (f' queue.type="LinkedList" queue.filename="benchq" queue.saveOnShutdown="on"'
              f' queue.spoolDirectory="{spool}"' if disk_assisted else "")
+    sink_port = free_port() if fwd else None
+    action = (f'type="omfwd" target="127.0.0.1" port="{sink_port}" protocol="tcp"' if fwd
+              else f'type="omfile" file="{out}"')
     with open(conf, "w") as f:
         f.write(f'''global(workDirectory="{spool}")
 module(load="imtcp")
 template(name="msgonly" type="string" string="%msg%\\n")
 input(type="imtcp" address="127.0.0.1" port="{port}" ruleset="bench")
-ruleset(name="bench"{queue}) {{ action(type="omfile" file="{out}" template="msgonly") }}
+ruleset(name="bench"{queue}) {{ action({action} template="msgonly") }}
 ''')
     pidfile = os.path.join(d, "rsyslogd.pid")
     if os.path.exists(pidfile):
         os.unlink(pidfile)
-    return Receiver(name, [rsyslogd, "-n", "-f", conf, "-i", pidfile], port, out, workdir)
+    return Receiver(name, [rsyslogd, "-n", "-f", conf, "-i", pidfile], port, out, workdir,
+                    sink_port)
 
 
-def sluice_receiver(binary, workdir, port, out, disk=False):
-    name = "sluice-disk" if disk else "sluice"
+def sluice_receiver(binary, workdir, port, out, name, disk=False, fwd=False):
     d = os.path.join(workdir, name)
     storage = os.path.join(d, "storage")
     # A fresh queue per run: a backlog left by the previous run would be delivered again.
@@ -165,6 +206,9 @@ def sluice_receiver(binary, workdir, port, out, disk=False):
 dir = "{storage}"
 fsync = "interval"
 ''' if disk else "")
+    sink_port = free_port() if fwd else None
+    endpoint = (f'type = "syslog"\naddress = "127.0.0.1"\nport = {sink_port}' if fwd
+                else f'type = "file"\npath = "{out}"')
     with open(conf, "w") as f:
         f.write(f'''[api]
 listen = "127.0.0.1:{free_port()}"
@@ -179,20 +223,22 @@ service = "svc1"
 id = "svc1"
 
 [[service.logging]]
-type = "file"
+{endpoint}
 name = "bench"
-path = "{out}"
 message_type = "blank"
 format = "%h"
 ''')
-    return Receiver(name, [binary, "run", "-c", conf], port, out, workdir)
+    return Receiver(name, [binary, "run", "-c", conf], port, out, workdir, sink_port)
 
 
+# mode -> (receiver factory (binary, workdir, port, out, name), rsyslog counterpart)
 RECEIVERS = {
-    "sluice": lambda a, w, p, o: sluice_receiver(os.path.abspath(a.sluice), w, p, o),
-    "sluice-disk": lambda a, w, p, o: sluice_receiver(os.path.abspath(a.sluice), w, p, o, True),
-    "rsyslog": lambda a, w, p, o: rsyslog_receiver(a.rsyslogd, w, p, o),
-    "rsyslog-da": lambda a, w, p, o: rsyslog_receiver(a.rsyslogd, w, p, o, True),
+    "sluice": (sluice_receiver, "rsyslog"),
+    "sluice-disk": (lambda *a: sluice_receiver(*a, disk=True), "rsyslog-da"),
+    "sluice-fwd": (lambda *a: sluice_receiver(*a, fwd=True), "rsyslog-fwd"),
+    "rsyslog": (rsyslog_receiver, None),
+    "rsyslog-da": (lambda *a: rsyslog_receiver(*a, disk_assisted=True), None),
+    "rsyslog-fwd": (lambda *a: rsyslog_receiver(*a, fwd=True), None),
 }
 
 
@@ -233,7 +279,8 @@ def one_run(receiver, workload, lines, timeout):
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--sluice", default=os.path.join(HERE, "..", "build", "sluice"))
+    p.add_argument("--sluice", default=os.path.join(HERE, "..", "build", "sluice"),
+                   help="comma list of [LABEL=]PATH: each sluice mode runs with each")
     p.add_argument("--rsyslogd", default=shutil.which("rsyslogd") or "/usr/sbin/rsyslogd")
     p.add_argument("--lines", type=int, default=2_000_000)
     p.add_argument("--size", type=int, default=300)
@@ -248,6 +295,17 @@ def main():
     for m in modes:
         if m not in RECEIVERS:
             p.error(f"unknown mode {m!r}; known: {', '.join(RECEIVERS)}")
+    sluices = [s.split("=", 1) if "=" in s else (os.path.basename(s), s)
+               for s in args.sluice.split(",")]
+    # (name in the table, mode, binary), in the interleaving order
+    order = []
+    for m in modes:
+        if m.startswith("sluice"):
+            order += [(m if len(sluices) == 1 else f"{m}@{label}", m, os.path.abspath(path))
+                      for label, path in sluices]
+        else:
+            order.append((m, m, args.rsyslogd))
+    width = max(11, *(len(n) for n, _, _ in order))
 
     workdir = args.workdir or tempfile.mkdtemp(prefix="sluice-rsyslog-bench-")
     os.makedirs(workdir, exist_ok=True)
@@ -261,29 +319,43 @@ def main():
     print(f"workload: {workload} ({size_mb:.0f} MB)")
 
     print(f"uptime: {open('/proc/loadavg').read().strip()}")
-    results = {m: [] for m in modes}
-    order = modes
+    results = {n: [] for n, _, _ in order}
     for run in range(1, args.runs + 1):
-        for name in order:
+        for name, mode, binary in order:
             port = free_port()
             out = os.path.join(workdir, f"{name}-out.log")
-            receiver = RECEIVERS[name](args, workdir, port, out)
+            receiver = RECEIVERS[mode][0](binary, workdir, port, out, name)
             r = one_run(receiver, workload, args.lines, args.timeout)
             results[name].append(r)
-            print(f"run {run} {name:11s} {r['seconds']:7.2f} s {r['rate']:>10,.0f} msgs/s "
+            print(f"run {run} {name:{width}s} {r['seconds']:7.2f} s {r['rate']:>10,.0f} msgs/s "
                   f"cpu {r['cpu']:6.2f} s  peak rss {r['rss']:7.1f} MiB", flush=True)
 
     print()
-    print(f"{'receiver':11s} {'time s':>8s} {'msgs/s':>11s} {'cpu s':>7s} {'rss MiB':>8s}"
+    print(f"{'receiver':{width}s} {'time s':>8s} {'msgs/s':>11s} {'cpu s':>7s} {'rss MiB':>8s}"
           "   (medians of runs)")
     med = {}
-    for name in order:
+    for name, _, _ in order:
         rs = results[name]
         med[name] = {k: statistics.median(r[k] for r in rs) for k in rs[0]}
         m = med[name]
-        print(f"{name:11s} {m['seconds']:8.2f} {m['rate']:11,.0f} {m['cpu']:7.2f} "
+        print(f"{name:{width}s} {m['seconds']:8.2f} {m['rate']:11,.0f} {m['cpu']:7.2f} "
               f"{m['rss']:8.1f}")
     print()
+
+    def ratio(a, b):
+        print(f"{a} / {b}: {med[a]['rate'] / med[b]['rate']:.2f}x msgs/s, "
+              f"{med[a]['cpu'] / med[b]['cpu']:.2f}x CPU seconds")
+
+    first = {}  # each sluice mode's first binary
+    for name, mode, _ in order:
+        if not mode.startswith("sluice"):
+            continue
+        if mode in first:
+            ratio(name, first[mode])
+        first.setdefault(mode, name)
+        # With one binary, the bars below give sluice's and sluice-disk's.
+        if RECEIVERS[mode][1] in med and (name != mode or mode == "sluice-fwd"):
+            ratio(name, RECEIVERS[mode][1])
     if "sluice" in med and "rsyslog" in med:
         speed = med["sluice"]["rate"] / med["rsyslog"]["rate"]
         cpu = med["sluice"]["cpu"] / med["rsyslog"]["cpu"]

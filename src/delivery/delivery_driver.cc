@@ -27,6 +27,7 @@ DeliveryDriver::DeliveryDriver(EndpointQueue& queue, DeliveryReporter& reporter,
       host_(host),
       ordered_service_(settings.ordered_service),
       keep_payloads_(settings.keep_payloads),
+      window_max_bytes_(settings.window_max_bytes),
       planner_(planner),
       ledger_(queue, reporter.endpoint().counters),
       batcher_(ledger_, settings.batch),
@@ -59,9 +60,7 @@ void DeliveryDriver::pump(Clock::time_point now) {
   }
   if (!can_dispatch(now)) return;
   for (int dispatched = 0;; ++dispatched) {
-    if (planner_ != nullptr ? in_flight_ >= window_.limit() : requests_.size() >= window_.limit()) {
-      return;
-    }
+    if (window_full()) return;
     if (dispatched == kDispatchesPerPump) {
       host_.wake_at(now);
       return;
@@ -78,6 +77,26 @@ void DeliveryDriver::pump(Clock::time_point now) {
     }
     if (!dispatch(now)) return;
   }
+}
+
+bool DeliveryDriver::window_full() const {
+  if (window_max_bytes_ > 0 && window_bytes_ >= window_max_bytes_) return true;
+  return planner_ != nullptr ? in_flight_ >= window_.limit() : requests_.size() >= window_.limit();
+}
+
+DeliveryDriver::Request& DeliveryDriver::add_request(std::vector<LineRange> ranges,
+                                                     Payload payload) {
+  Request& r = requests_.emplace_back();
+  r.id = ++next_id_;
+  for (const LineRange& range : ranges) {
+    r.lines += range.count;
+    const LineBatch& lines = ledger_.lines(range.lease);
+    r.bytes += lines.bytes_before(range.first + range.count) - lines.bytes_before(range.first);
+  }
+  window_bytes_ += r.bytes;
+  r.ranges = std::move(ranges);
+  r.payload = std::move(payload);
+  return r;
 }
 
 void DeliveryDriver::on_wake(Clock::time_point now) {
@@ -131,12 +150,7 @@ bool DeliveryDriver::dispatch(Clock::time_point now) {
     host_.wake_at(blocked_until_);
     return false;
   }
-  Request& r = requests_.emplace_back();
-  r.id = ++next_id_;
-  for (const LineRange& range : ranges) r.lines += range.count;
-  r.ranges = std::move(ranges);
-  r.payload = std::move(*payload);
-  send(r, now);
+  send(add_request(std::move(ranges), std::move(*payload)), now);
   return true;
 }
 
@@ -154,12 +168,7 @@ bool DeliveryDriver::dispatch_planned(Clock::time_point now) {
     if (due != Clock::time_point::max()) host_.wake_at(due);
     return false;
   }
-  Request& r = requests_.emplace_back();
-  r.id = ++next_id_;
-  for (const LineRange& range : (*planned)->lines) r.lines += range.count;
-  r.ranges = std::move((*planned)->lines);
-  r.payload = std::move((*planned)->payload);
-  send(r, now);
+  send(add_request(std::move((*planned)->lines), std::move((*planned)->payload)), now);
   return true;
 }
 
@@ -335,12 +344,15 @@ void DeliveryDriver::send_next_waiting(Clock::time_point now) {
 }
 
 void DeliveryDriver::settle(Clock::time_point now) {
+  auto done = [this](const Request& r) {
+    if (r.state != Request::State::kDone) return false;
+    window_bytes_ -= r.bytes;
+    return true;
+  };
   if (planner_ != nullptr) {  // independent requests: no window to hold
-    std::erase_if(requests_, [](const Request& r) { return r.state == Request::State::kDone; });
+    std::erase_if(requests_, done);
   }
-  while (!requests_.empty() && requests_.front().state == Request::State::kDone) {
-    requests_.pop_front();
-  }
+  while (!requests_.empty() && done(requests_.front())) requests_.pop_front();
   ledger_.settle(now);
 }
 
@@ -401,6 +413,7 @@ void DeliveryDriver::stop() {
   stopped_ = true;
   (void)batcher_.take();  // its leases are in the ledger, which gives them back
   requests_.clear();
+  window_bytes_ = 0;
   ledger_.release_all();
   in_flight_ = 0;
   waiting_ = 0;

@@ -40,6 +40,9 @@ class DeliveryHost {
 struct DeliveryDriverSettings {
   BatchLimits batch;  // already clamped to the type's limits
   uint32_t concurrency = 1;
+  // The most bytes of lines in unsettled requests (0: no limit), beside the request window: a
+  // stream holds many requests of any size (syslog's resend window).
+  uint64_t window_max_bytes = 0;
   bool adaptive_concurrency = false;
   std::chrono::milliseconds initial_backoff{100};
   std::chrono::milliseconds max_backoff{60000};
@@ -119,11 +122,14 @@ class DeliveryDriver {
     std::vector<LineRange> ranges;
     Payload payload;  // no body: build it before the next send (after a partial retry)
     size_t lines = 0;
+    uint64_t bytes = 0;  // of its lines as taken, against window_max_bytes
     State state = State::kInFlight;
     Clock::time_point sent_at;
   };
 
   [[nodiscard]] bool can_dispatch(Clock::time_point now) const;
+  [[nodiscard]] bool window_full() const;
+  Request& add_request(std::vector<LineRange> ranges, Payload payload);
   bool dispatch(Clock::time_point now);
   bool dispatch_planned(Clock::time_point now);
   void replan(Request& r, std::vector<uint32_t> failed, const Verdict& v, Clock::time_point now);
@@ -145,7 +151,9 @@ class DeliveryDriver {
   DeliveryHost& host_;
   const bool ordered_service_;
   const bool keep_payloads_;
-  RequestPlanner* planner_;  // null: the batcher's requests, in order
+  const uint64_t window_max_bytes_;
+  uint64_t window_bytes_ = 0;  // of the requests held
+  RequestPlanner* planner_;    // null: the batcher's requests, in order
   LeaseLedger ledger_;
   Batcher batcher_;
   RequestWindow window_;

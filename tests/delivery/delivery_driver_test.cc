@@ -347,6 +347,77 @@ TEST(DeliveryDriver, ABuildFailureGivesTheLinesBackAndWaitsABackoff) {
   EXPECT_EQ(rig.host.bodies(), (std::vector<std::string>{"a\nb"}));
 }
 
+// A stream (syslog): the connection broke under three requests. One error; all three go again,
+// together and in order, once the sink is ready again, and new requests may follow them at once.
+TEST(DeliveryDriver, AnOrderedServiceResendsEveryFailedRequestTogetherInOrder) {
+  DeliveryDriverSettings s = settings(1, 4);
+  s.ordered_service = true;
+  s.keep_payloads = false;
+  Rig rig(s);
+  rig.driver.set_ready(true, rig.t0);
+  rig.push({"a", "b", "c"});
+  rig.driver.flush(rig.t0);
+  ASSERT_EQ(rig.host.bodies(), (std::vector<std::string>{"a", "b", "c"}));
+  rig.driver.on_response(rig.host.id_of("a"), Verdict::successful(), rig.t0);
+  rig.driver.set_ready(false, rig.t0);
+  rig.driver.fail_in_flight(
+      Verdict::retry(ErrorClass::kRetryable, "connection reset", milliseconds(0)), rig.t0);
+  EXPECT_EQ(rig.channel.counters.errors[size_t(ErrorClass::kRetryable)].load(), 1u);
+  EXPECT_EQ(rig.retried(), 2u);
+  EXPECT_EQ(rig.channel.counters.requests_in_flight.load(), 0u);
+  rig.driver.on_wake(rig.t0);  // the retry is due, but the connection is not back
+  EXPECT_EQ(rig.host.sent.size(), 3u);
+  rig.push({"d"});
+  rig.driver.pump(rig.t0);
+  EXPECT_EQ(rig.host.sent.size(), 3u);
+  rig.driver.set_ready(true, rig.t0 + seconds(1));
+  // Built again from their lines (the payloads were not kept), then "d" behind them.
+  EXPECT_EQ(rig.host.bodies(), (std::vector<std::string>{"a", "b", "c", "b", "c", "d"}));
+  for (const char* line : {"b", "c", "d"}) {
+    rig.driver.on_response(rig.host.id_of(line), Verdict::successful(), rig.t0 + seconds(2));
+  }
+  EXPECT_EQ(rig.delivered(), 4u);
+  EXPECT_EQ(rig.leased(), 0u);
+  EXPECT_EQ(rig.reporter.state(), EndpointState::kOk);
+}
+
+TEST(DeliveryDriver, AFailureWithNothingInFlightIsStillOneError) {
+  Rig rig(settings(1, 4));
+  rig.driver.fail_in_flight(Verdict::retry(ErrorClass::kConfiguration, "certificate", {}), rig.t0);
+  EXPECT_EQ(rig.channel.counters.errors[size_t(ErrorClass::kConfiguration)].load(), 1u);
+  EXPECT_EQ(rig.retried(), 0u);
+  EXPECT_TRUE(rig.host.wakes.empty());  // nothing to retry
+}
+
+// A deep queue and a wide window: a pump builds a bounded number of requests, then yields the
+// loop (asks to be woken now) instead of formatting the whole window in one go.
+TEST(DeliveryDriver, APumpBuildsABoundedNumberOfRequestsThenYields) {
+  Rig rig(settings(1, 100));
+  rig.driver.set_ready(true, rig.t0);
+  for (int i = 0; i < 20; ++i) rig.push({std::to_string(i)});
+  rig.driver.flush(rig.t0);
+  EXPECT_EQ(rig.host.sent.size(), size_t(DeliveryDriver::kDispatchesPerPump));
+  ASSERT_FALSE(rig.host.wakes.empty());
+  EXPECT_EQ(rig.host.wakes.back(), rig.t0);
+  rig.driver.on_wake(rig.t0);
+  rig.driver.on_wake(rig.t0);
+  EXPECT_EQ(rig.host.sent.size(), 20u);
+}
+
+TEST(DeliveryDriver, AByteWindowHoldsNewRequestsWhateverTheirCount) {
+  DeliveryDriverSettings s = settings(2, 100);
+  s.window_max_bytes = 6;  // lines of 3 bytes: two requests of two lines fill it
+  Rig rig(s);
+  rig.driver.set_ready(true, rig.t0);
+  rig.push({"aaa", "bbb", "ccc", "ddd", "eee"});
+  rig.driver.flush(rig.t0);
+  EXPECT_EQ(rig.host.bodies(), (std::vector<std::string>{"aaa\nbbb"}));
+  rig.driver.on_response(rig.host.id_of("aaa\nbbb"), Verdict::successful(), rig.t0);
+  EXPECT_EQ(rig.host.bodies(), (std::vector<std::string>{"aaa\nbbb", "ccc\nddd"}));
+  rig.driver.on_response(rig.host.id_of("ccc\nddd"), Verdict::successful(), rig.t0);
+  EXPECT_EQ(rig.host.bodies().back(), "eee");
+}
+
 TEST(RequestWindow, AdaptiveGrowsOnQuickSuccessesAndHalvesOnFailure) {
   RequestWindow w(8, true);
   EXPECT_EQ(w.limit(), 1u);

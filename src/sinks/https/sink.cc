@@ -29,6 +29,7 @@
 #include "delivery/delivery_driver.h"
 #include "delivery/delivery_reporter.h"
 #include "delivery/wake_timer.h"
+#include "sinks/http/answer_on_strand.h"
 #include "sinks/http/challenge.h"
 #include "sinks/http/challenge_cache.h"
 #include "sinks/http/retry_logic.h"
@@ -142,18 +143,15 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore>, public
   }
 
   void send(uint64_t id, const Payload& payload) override {
-    client_->send(
-        builder_->request(payload.body), [weak = weak_from_this(), id](HttpClientResponse resp) {
-          auto self = weak.lock();
-          if (!self) return;
-          asio::post(self->strand_, [self, id, resp = std::move(resp)]() {
-            if (self->stopped_) return;
-            Verdict v = to_verdict(
-                classify_http_outcome(resp.outcome, self->what_, std::chrono::system_clock::now()));
-            self->driver_.on_response(id, v, Clock::now());
-          });
-        });
+    send_answering_on_strand(*client_, builder_->request(payload.body), weak_from_this(), strand_,
+                             [id](HttpsSinkCore& self, const HttpClientResponse& resp) {
+                               Verdict v = to_verdict(classify_http_outcome(
+                                   resp.outcome, self.what_, std::chrono::system_clock::now()));
+                               self.driver_.on_response(id, v, Clock::now());
+                             });
   }
+
+  [[nodiscard]] bool stopped() const { return stopped_; }
 
   void wake_at(Clock::time_point at) override {
     wake_.arm(at, [self = shared_from_this()] {

@@ -46,11 +46,13 @@
 #include "delivery/request_planner.h"
 #include "delivery/wake_timer.h"
 #include "queue/line_key.h"
+#include "sinks/http/answer_on_strand.h"
 #include "sinks/http/http_client.h"
 #include "sinks/kinesis/config.h"
 #include "sinks/kinesis/kpl_aggregator.h"
 #include "sinks/kinesis/request_builder.h"
 #include "sinks/kinesis/retry_logic.h"
+#include "sinks/kinesis/shard_listing.h"
 #include "sinks/kinesis/shard_map.h"
 #include "sinks/kinesis/shard_rate.h"
 #include "sinks/kinesis/shard_scheduler.h"
@@ -116,7 +118,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
         settings_(settings),
         strand_(asio::make_strand(ctx.io)),
         builder_(settings),
-        control_backoff_(options.initial_backoff, cap(), seed(options) + 1),
         wake_(strand_),
         tick_timer_(strand_),
         keyed_(!settings.partition_key.empty()),
@@ -124,6 +125,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
         creds_(credential_settings(settings, ctx.endpoint.service_id),
                Backoff(options.initial_backoff, cap(), seed(options) + 2)),
         scheduler_(scheduler_options(settings)),
+        listing_(std::chrono::duration_cast<Clock::duration>(
+                     std::chrono::duration<double>(settings.shard_refresh_seconds)),
+                 Backoff(options.initial_backoff, cap(), seed(options) + 1)),
         reporter_(ctx.endpoint),
         driver_(*ctx.endpoint.queue, reporter_, *this, driver_settings(settings, options), this) {
     // The partition key of records spread by ExplicitHashKey: it decides nothing, but consumers
@@ -190,15 +194,13 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
   void send(uint64_t id, const Payload&) override {
     auto it = calls_.find(id);
     if (it == calls_.end()) return;
-    client_->send(std::move(it->second.request),
-                  [weak = weak_from_this(), id](HttpClientResponse resp) {
-                    auto self = weak.lock();
-                    if (!self) return;
-                    asio::post(self->strand_, [self, id, resp = std::move(resp)]() mutable {
-                      if (!self->stopped_) self->on_put_records(id, resp);
-                    });
-                  });
+    send_answering_on_strand(*client_, std::move(it->second.request), weak_from_this(), strand_,
+                             [id](KinesisSinkCore& self, const HttpClientResponse& resp) {
+                               self.on_put_records(id, resp);
+                             });
   }
+
+  [[nodiscard]] bool stopped() const { return stopped_; }
 
   void wake_at(Clock::time_point at) override {
     wake_.arm(at, [self = shared_from_this()] {
@@ -484,24 +486,18 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
 
   void request_shard_refresh() {
     auto now = Clock::now();
-    // At most one listing a second: a reshard mispredicts many records at once.
-    next_listing_ = std::min(next_listing_, std::max(now, last_listing_ + std::chrono::seconds(1)));
-    if (next_listing_ <= now) {
+    if (listing_.soon(now) <= now) {
       list_shards();
     } else {
-      arm_tick_at(next_listing_);
+      arm_tick_at(listing_.next());
     }
   }
 
   void list_shards() {
-    if (listing_ || stopped_ || !creds_.ready() || !client_) {
-      if (!creds_.ready()) next_listing_ = Clock::now();
-      return;
-    }
-    listing_ = true;
-    last_listing_ = Clock::now();
-    next_listing_ = Clock::time_point::max();
-    listed_.clear();
+    if (listing_.listing() || stopped_ || !client_) return;
+    auto now = Clock::now();
+    if (!creds_.ready()) return listing_.postpone(now);
+    listing_.begin(now);
     list_page("");
   }
 
@@ -509,13 +505,9 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
     auto body = std::make_shared<std::string>(builder_.list_shards_body(token));
     auto req = builder_.request("ListShards", body, creds_.credentials(), SystemClock::now());
     if (!req) return listing_failed(req.error().message(), ErrorClass::kRetryable);
-    client_->send(std::move(*req), [weak = weak_from_this()](HttpClientResponse resp) {
-      auto self = weak.lock();
-      if (!self) return;
-      asio::post(self->strand_, [self, resp = std::move(resp)]() mutable {
-        if (!self->stopped_) self->on_list_page(resp);
-      });
-    });
+    send_answering_on_strand(
+        *client_, std::move(*req), weak_from_this(), strand_,
+        [](KinesisSinkCore& self, const HttpClientResponse& resp) { self.on_list_page(resp); });
   }
 
   void on_list_page(const HttpClientResponse& resp) {
@@ -526,21 +518,13 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
     }
     auto page = parse_list_shards(resp.outcome.body);
     if (!page) return listing_failed(page.error().message(), ErrorClass::kRetryable);
-    for (ShardInfo& s : page->shards) listed_.push_back(std::move(s));
-    if (!page->next_token.empty()) return list_page(page->next_token);
-    listing_ = false;
-    auto map = ShardMap::build(std::move(listed_));
-    listed_.clear();
+    if (auto token = listing_.add_page(std::move(*page))) return list_page(*token);
+    auto map = listing_.finish(Clock::now());
     if (!map) {
       // Mid-reshard listings can show a gap for a moment: keep the old map, look again soon.
-      return listing_failed(fmt::format("ListShards of {}: {}", what_, map.error().message()),
-                            ErrorClass::kRetryable);
+      return listing_trouble(fmt::format("ListShards of {}: {}", what_, map.error().message()),
+                             ErrorClass::kRetryable);
     }
-    map_listed_at_ = Clock::now();
-    control_backoff_.reset();
-    next_listing_ =
-        map_listed_at_ + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(settings_.shard_refresh_seconds));
     if (scheduler_.lanes().empty() || !map->same_open_shards(scheduler_.map())) {
       apply_map(std::move(*map));
     }
@@ -548,12 +532,17 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
         reporter_.state() == EndpointState::kStarting) {
       reporter_.set_state(EndpointState::kOk);
     }
+    arm_tick_at(listing_.next());
     pump();
   }
 
   void listing_failed(const std::string& message, ErrorClass cls) {
-    listing_ = false;
-    listed_.clear();
+    listing_.failed(cls, Clock::now());
+    listing_trouble(message, cls);
+  }
+
+  // The listing failed and the next one is planned: say so, and wake for it.
+  void listing_trouble(const std::string& message, ErrorClass cls) {
     reporter_.error(cls, message + (scheduler_.lanes().empty() ? "; nothing is sent until the "
                                                                  "stream's shards are known"
                                                                : ""));
@@ -561,10 +550,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
       reporter_.set_state(cls == ErrorClass::kConfiguration ? EndpointState::kError
                                                             : EndpointState::kListingShards);
     }
-    auto delay =
-        cls == ErrorClass::kConfiguration ? control_backoff_.slow() : control_backoff_.next();
-    next_listing_ = Clock::now() + std::max(delay, milliseconds(200));
-    arm_tick_at(next_listing_);
+    arm_tick_at(listing_.next());
   }
 
   // New lanes for the open shards (ShardScheduler::apply_map).
@@ -601,18 +587,15 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
     req.body = std::make_shared<std::string>(std::move(call->body));
     req.timeout = call->timeout;
     req.max_response_body = 64 * 1024;
-    client_->send(std::move(req), [weak = weak_from_this()](HttpClientResponse resp) {
-      auto self = weak.lock();
-      if (!self) return;
-      asio::post(self->strand_, [self, resp = std::move(resp)]() mutable {
-        if (self->stopped_) return;
-        const HttpOutcome& o = resp.outcome;
-        AwsHttpAnswer answer{o.transport_ok, o.transport_error, o.status, o.body};
-        self->on_credential_event(self->creds_.on_answer(answer, SystemClock::now()));
-        self->drive_credentials();  // the next step of a chain (instance metadata)
-        self->pump();
-      });
-    });
+    send_answering_on_strand(
+        *client_, std::move(req), weak_from_this(), strand_,
+        [](KinesisSinkCore& self, const HttpClientResponse& resp) {
+          const HttpOutcome& o = resp.outcome;
+          AwsHttpAnswer answer{o.transport_ok, o.transport_error, o.status, o.body};
+          self.on_credential_event(self.creds_.on_answer(answer, SystemClock::now()));
+          self.drive_credentials();  // the next step of a chain (instance metadata)
+          self.pump();
+        });
   }
 
   void on_credential_event(const AwsCredentialProvider::Event& event) {
@@ -655,11 +638,11 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
   void tick() {
     auto now = Clock::now();
     if (SystemClock::now() >= creds_.next_due()) drive_credentials();
-    if (now >= next_listing_) list_shards();
+    if (listing_.due(now)) list_shards();
     if (settings_.record_ttl_seconds > 0) expire_waiting(now);
     std::optional<double> map_age;
-    if (!scheduler_.lanes().empty()) {
-      map_age = std::chrono::duration<double>(now - map_listed_at_).count();
+    if (!scheduler_.lanes().empty() && listing_.listed_at()) {
+      map_age = std::chrono::duration<double>(now - *listing_.listed_at()).count();
     }
     endpoint_.status.set_detail(
         kinesis_status_detail(settings_, scheduler_, creds_, map_age,
@@ -667,7 +650,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
     last_report_ = now;
     pump();
     tick_at_ = now + std::chrono::seconds(1);
-    if (next_listing_ < tick_at_) tick_at_ = std::max(next_listing_, now + milliseconds(10));
+    if (listing_.next() < tick_at_) tick_at_ = std::max(listing_.next(), now + milliseconds(10));
     schedule_tick();
   }
 
@@ -690,7 +673,6 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
   const KinesisSinkSettings& settings_;
   asio::strand<asio::io_context::executor_type> strand_;
   KinesisRequestBuilder builder_;
-  Backoff control_backoff_;  // ListShards failures
   WakeTimer wake_;
   asio::steady_timer tick_timer_;
   std::string what_;
@@ -709,11 +691,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
 
   // The shard map.
   ShardScheduler scheduler_;
-  bool listing_ = false;
-  std::vector<ShardInfo> listed_;  // pages of the listing under way
-  Clock::time_point map_listed_at_;
-  Clock::time_point last_listing_;
-  Clock::time_point next_listing_ = Clock::time_point::max();
+  ShardListing listing_;
 
   // Entries, by dense ids the scheduler's lanes hold.
   std::vector<Entry> entries_;

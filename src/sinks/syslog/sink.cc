@@ -31,8 +31,8 @@
 // for longer than the hold while still reading (a large in-memory queue in front of a slow
 // output) before crashing. Only an application-level acknowledgement (RELP) can cover that.
 //
-// The window is bounded (window_max_bytes, as a count of requests of take_max_bytes): when it is
-// full the sink stops taking lines, and the endpoint queue fills and pushes back as configured.
+// The window is bounded (window_max_bytes): when it is full the sink stops taking lines, and the
+// endpoint queue fills and pushes back as configured.
 //
 // UDP has no acknowledgement at all: a datagram is delivered once the kernel accepted it.
 //
@@ -75,10 +75,12 @@ DeliveryDriverSettings driver_settings(const SyslogSinkSettings& s, const Syslog
   d.batch.line_overhead = 0;
   d.batch.linger = Clock::duration(0);  // a stream has no per-request cost to amortize
   d.batch = d.batch.clamped_to(ctx.limits);
-  size_t window = o.window_max_bytes != 0 ? o.window_max_bytes
-                                          : std::max<size_t>(1 << 20, ctx.config->queue_max_bytes);
-  d.concurrency =
-      uint32_t(std::clamp<size_t>(window / std::max<size_t>(o.take_max_bytes, 1), 2, 4096));
+  // The resend window is bytes, whatever the requests' sizes: a request is as large as what the
+  // queue held when it was taken.
+  d.window_max_bytes = o.window_max_bytes != 0
+                           ? o.window_max_bytes
+                           : std::max<size_t>(1 << 20, ctx.config->queue_max_bytes);
+  d.concurrency = 1 << 16;
   d.initial_backoff = o.initial_backoff;
   d.max_backoff = std::chrono::milliseconds(int64_t(s.max_backoff_seconds * 1000));
   d.jitter_seed = o.jitter_seed;
