@@ -43,7 +43,6 @@ import argparse
 import os
 import resource
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -51,6 +50,7 @@ import tempfile
 import time
 import urllib.request
 
+from procs import terminate
 from rsyslog_bench import free_port, port_accepts  # noqa: E402 (the shared helpers)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -323,13 +323,7 @@ def one_run(binary, workdir, n, workload, expected, timeout, orig_nofile):
     finally:
         for c in counters:
             c.close()
-        if proc and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        terminate(proc)
         shutil.rmtree(rundir, ignore_errors=True)
 
 

@@ -43,13 +43,14 @@ runs sluice-fwd@before, sluice-fwd@after, rsyslog-fwd, sluice-fwd@before, ...
 import argparse
 import os
 import shutil
-import signal
 import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+
+from procs import terminate
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -157,13 +158,7 @@ class Receiver:
 
     def stop(self):
         for proc in (self.proc, self.sink):
-            if proc and proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    proc.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    proc.kill()
-                    proc.wait()
+            terminate(proc)
 
 
 def rsyslog_receiver(rsyslogd, workdir, port, out, name, disk_assisted=False, fwd=False):

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "queue/endpoint_queue.h"
+#include "recording_host.h"
 
 namespace sluice {
 namespace {
@@ -18,7 +19,7 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 // Bodies are the lines joined by '\n', so a test reads what a request held.
-class FakeHost : public DeliveryHost {
+class FakeHost : public RecordingHost {
  public:
   Result<Payload> build(std::span<const LineBatch* const> lines) override {
     if (failing_builds > 0) {
@@ -35,25 +36,7 @@ class FakeHost : public DeliveryHost {
     uint64_t raw = body.size();
     return Payload{std::make_shared<std::string>(std::move(body)), raw};
   }
-  void send(uint64_t id, const Payload& payload) override { sent.emplace_back(id, *payload.body); }
-  void wake_at(Clock::time_point at) override { wakes.push_back(at); }
 
-  // The id of the last request sent with this body.
-  uint64_t id_of(const std::string& body) const {
-    for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
-      if (it->second == body) return it->first;
-    }
-    ADD_FAILURE() << "no request was sent with body \"" << body << "\"";
-    return 0;
-  }
-  std::vector<std::string> bodies() const {
-    std::vector<std::string> out;
-    for (const auto& s : sent) out.push_back(s.second);
-    return out;
-  }
-
-  std::vector<std::pair<uint64_t, std::string>> sent;
-  std::vector<Clock::time_point> wakes;
   int failing_builds = 0;
 };
 

@@ -12,6 +12,7 @@
 
 #include "delivery/delivery_driver.h"
 #include "queue/endpoint_queue.h"
+#include "recording_host.h"
 
 namespace sluice {
 namespace {
@@ -73,26 +74,6 @@ class TwoPartitionPlanner : public RequestPlanner {
  private:
   const LeaseLedger* ledger_ = nullptr;
   int next_ = 0;
-};
-
-class RecordingHost : public DeliveryHost {
- public:
-  void send(uint64_t id, const Payload& payload) override { sent.emplace_back(id, *payload.body); }
-  void wake_at(Clock::time_point at) override { wakes.push_back(at); }
-  uint64_t id_of(const std::string& body) const {
-    for (auto it = sent.rbegin(); it != sent.rend(); ++it) {
-      if (it->second == body) return it->first;
-    }
-    ADD_FAILURE() << "no request was sent with body \"" << body << "\"";
-    return 0;
-  }
-  std::vector<std::string> bodies() const {
-    std::vector<std::string> out;
-    for (const auto& s : sent) out.push_back(s.second);
-    return out;
-  }
-  std::vector<std::pair<uint64_t, std::string>> sent;
-  std::vector<Clock::time_point> wakes;
 };
 
 struct Rig {
