@@ -5,6 +5,7 @@
 #include <optional>
 
 #include <fmt/format.h>
+#include <boost/algorithm/string/predicate.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -16,6 +17,14 @@
 #include "net/listen_address.h"
 
 namespace sluice {
+
+std::string_view HttpRequest::header(std::string_view name) const {
+  for (const auto& [n, v] : headers) {
+    if (boost::algorithm::iequals(n, name)) return v;
+  }
+  return {};
+}
+
 namespace {
 
 namespace asio = boost::asio;

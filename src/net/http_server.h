@@ -19,6 +19,9 @@ struct HttpRequest {
   std::string target;  // path and query: "/ingest/svc1/requests?x=1"
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+
+  // The value of header `name` (any case), or "" when absent.
+  [[nodiscard]] std::string_view header(std::string_view name) const;
 };
 
 struct HttpResponse {

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "../net/http_test_client.h"
+#include "compress_for_test.h"
 #include "source_harness.h"
 
 namespace sluice {
@@ -92,6 +93,40 @@ TEST_F(HttpSourceTest, RecordsForAService) {
   EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc2", "only"), 1),
             std::vector<std::string>{"/two"});
   EXPECT_TRUE(SourceHarness::take_all(harness_->endpoint("svc1", "requests")).empty());
+}
+
+TEST_F(HttpSourceTest, CompressedBodiesWithTheLimitOnTheDecodedSize) {
+  start(kConfig, 64 * 1024);
+  HttpTestClient client(source_->port());
+  std::string records;
+  for (int i = 0; i < 3; ++i) records += fmt::format(R"({{"req.url":"/gz{}"}})", i) + "\n";
+  ClientResponse r = client.request("POST", "/ingest/svc2/requests", testing::gzip(records),
+                                    {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(r.body, "{\"accepted\":3,\"rejected\":0,\"errors\":[]}\n");
+  r = client.request("POST", "/ingest/svc2/requests", testing::zstd(R"({"req.url":"/zs"})"),
+                     {{"content-encoding", "ZSTD"}});
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc2", "only"), 4),
+            (std::vector<std::string>{"/gz0", "/gz1", "/gz2", "/zs"}));
+
+  // 1 MiB of newlines is a few KB gzipped, under the 64 KiB body limit; decoded it is over.
+  std::string bomb = testing::gzip(std::string(1 << 20, '\n'), 9);
+  ASSERT_LT(bomb.size(), 64u * 1024);
+  r = client.request("POST", "/ingest/svc2/requests", bomb, {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 413) << r.body;
+  EXPECT_NE(r.body.find("decodes to more than the limit of 65536 bytes"), std::string::npos);
+  r = client.request("POST", "/ingest/svc2/requests", "not gzip at all",
+                     {{"Content-Encoding", "gzip"}});
+  EXPECT_EQ(r.status, 400) << r.body;
+  r = client.request("POST", "/ingest/svc2/requests", records, {{"Content-Encoding", "br"}});
+  EXPECT_EQ(r.status, 415) << r.body;
+  EXPECT_NE(r.body.find(R"(Content-Encoding \"br\" is not supported)"), std::string::npos);
+  // None of the refused bodies put a line anywhere, and the source still ingests.
+  r = client.request("POST", "/ingest/svc2/requests", R"({"req.url":"/after"})");
+  EXPECT_EQ(r.status, 202);
+  EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc2", "only"), 1),
+            std::vector<std::string>{"/after"});
 }
 
 TEST_F(HttpSourceTest, LogStatementsPlainAndJsonStrings) {

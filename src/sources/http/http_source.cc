@@ -14,6 +14,7 @@
 
 #include "core/rate_limited_log.h"
 #include "route/ingest_session.h"
+#include "sources/http/body_decoding.h"
 #include "sources/http/ingest_body.h"
 
 namespace sluice {
@@ -177,13 +178,26 @@ void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
     service_id = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kRequests.size());
   }
 
+  auto encoding = parse_content_encoding(request.header("Content-Encoding"));
+  if (!encoding) return respond(json_error(415, encoding.error().message()));
   std::unique_ptr<IngestSession> session = pool_->acquire();
   if (!session) {
     HttpResponse r = json_error(503, "the queues are full; retry later");
     r.headers.emplace_back("Retry-After", "1");
     return respond(std::move(r));
   }
-  IngestOutcome outcome = ingest_body(*session, kind, service_id, request.body);
+  std::string decoded;
+  std::string_view body = request.body;
+  if (*encoding != BodyEncoding::kIdentity) {
+    Status st = decode_body(*encoding, request.body, ctx_.config.max_body_bytes, decoded);
+    if (!st) {
+      pool_->release(std::move(session), true, nullptr);
+      int status = st.error().code() == ErrorCode::kResourceExhausted ? 413 : 400;
+      return respond(json_error(status, st.error().message()));
+    }
+    body = decoded;
+  }
+  IngestOutcome outcome = ingest_body(*session, kind, service_id, body);
   ctx_.counters.messages.fetch_add(outcome.accepted + outcome.rejected, std::memory_order_relaxed);
   ctx_.counters.rejected.fetch_add(outcome.rejected, std::memory_order_relaxed);
   ctx_.counters.bytes.fetch_add(request.body.size(), std::memory_order_relaxed);

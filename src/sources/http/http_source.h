@@ -19,6 +19,8 @@ struct SessionPool;
 //   POST /ingest/logs                    log statements, one a line (plain, or JSON strings)
 // answered 202 {"accepted":N,"rejected":M,"errors":[{"line":k,"reason":"..."}]}.
 // Unknown service or path: 404; another method: 405; body over the limit: 413.
+// Bodies may be compressed (Content-Encoding: gzip or zstd); the limit applies to the decoded
+// body (413), a corrupt stream is 400 and another coding 415.
 //
 // Backpressure (when_full = block): a request whose lines cannot all be pushed into a full
 // queue is still answered 202, because those lines are in sluice's hands: its session is
