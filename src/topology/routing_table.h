@@ -89,8 +89,6 @@ class RoutingTable {
   }
   [[nodiscard]] size_t slot_count() const { return routes_.size(); }
   [[nodiscard]] uint64_t generation() const { return generation_; }
-  // Every route, in configuration order.
-  [[nodiscard]] const std::vector<std::unique_ptr<Route>>& routes() const { return routes_; }
   [[nodiscard]] const std::shared_ptr<EndpointChannel>& channel_of(const Route& r) const {
     return channels_[r.slot];
   }
