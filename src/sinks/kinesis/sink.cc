@@ -38,7 +38,6 @@
 #include <boost/asio/strand.hpp>
 
 #include "aws/credential_provider.h"
-#include "aws/instance_metadata.h"
 #include "core/backoff.h"
 #include "core/log.h"
 #include "delivery/delivery_driver.h"
@@ -50,6 +49,7 @@
 #include "sinks/http/http_client.h"
 #include "sinks/kinesis/config.h"
 #include "sinks/kinesis/kpl_aggregator.h"
+#include "sinks/kinesis/part_settings.h"
 #include "sinks/kinesis/request_builder.h"
 #include "sinks/kinesis/retry_logic.h"
 #include "sinks/kinesis/shard_listing.h"
@@ -65,46 +65,6 @@ namespace asio = boost::asio;
 using Clock = std::chrono::steady_clock;
 using SystemClock = std::chrono::system_clock;
 using std::chrono::milliseconds;
-
-AwsCredentialSettings credential_settings(const KinesisSinkSettings& s,
-                                          std::string_view service_id) {
-  AwsCredentialSettings out;
-  if (!s.access_key.empty()) {
-    out.key_pair = AwsCredentials{s.access_key, s.secret_key, ""};
-  } else {
-    out.key_pair = environment_credentials();
-  }
-  out.imds_endpoint = imds_endpoint();
-  out.assume_role.role_arn = s.iam_role;
-  out.assume_role.session_name = role_session_name(service_id);
-  out.assume_role.external_id = s.external_id;
-  out.region = s.region;
-  out.sts_url = s.sts_endpoint_url;
-  out.sts_authority = s.parsed_sts_endpoint.authority();
-  out.sts_path = s.parsed_sts_endpoint.target;
-  out.sts_timeout = milliseconds(int64_t(s.timeout_seconds * 1000));
-  return out;
-}
-
-ShardScheduler::Options scheduler_options(const KinesisSinkSettings& s) {
-  ShardScheduler::Options o;
-  o.keyed = !s.partition_key.empty();
-  o.aggregate = s.aggregation == KinesisAggregation::kKpl;
-  o.limits = ShardRate::Limits{s.shard_records_per_second, s.shard_bytes_per_second};
-  o.max_records = s.request_max_entries;
-  o.max_bytes = s.request_max_bytes;
-  return o;
-}
-
-DeliveryDriverSettings driver_settings(const KinesisSinkSettings& s,
-                                       const KinesisSinkOptions& options) {
-  DeliveryDriverSettings d;  // the batch limits are the scheduler's (scheduler_options)
-  d.concurrency = s.concurrency;
-  d.initial_backoff = options.initial_backoff;
-  d.max_backoff = milliseconds(int64_t(s.max_backoff_seconds * 1000));
-  d.jitter_seed = options.jitter_seed;
-  return d;
-}
 
 class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
                         public DeliveryHost,
@@ -122,14 +82,15 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
         tick_timer_(strand_),
         keyed_(!settings.partition_key.empty()),
         kpl_(settings.aggregation == KinesisAggregation::kKpl),
-        creds_(credential_settings(settings, ctx.endpoint.service_id),
+        creds_(kinesis_credential_settings(settings, ctx.endpoint.service_id),
                Backoff(options.initial_backoff, cap(), seed(options) + 2)),
-        scheduler_(scheduler_options(settings)),
+        scheduler_(kinesis_scheduler_options(settings)),
         listing_(std::chrono::duration_cast<Clock::duration>(
                      std::chrono::duration<double>(settings.shard_refresh_seconds)),
                  Backoff(options.initial_backoff, cap(), seed(options) + 1)),
         reporter_(ctx.endpoint),
-        driver_(*ctx.endpoint.queue, reporter_, *this, driver_settings(settings, options), this) {
+        driver_(*ctx.endpoint.queue, reporter_, *this, kinesis_driver_settings(settings, options),
+                this) {
     // The partition key of records spread by ExplicitHashKey: it decides nothing, but consumers
     // see it, so it names the endpoint.
     even_key_ = endpoint_.name().substr(0, kMaxLineKeyBytes);
