@@ -12,15 +12,21 @@
 namespace sluice {
 namespace {
 
-HttpOutcome answer_200(std::string body) {
+HttpOutcome answer(long status, std::string body) {
   HttpOutcome o;
-  o.status = 200;
+  o.status = status;
   o.body = std::move(body);
   return o;
 }
 
+HttpOutcome answer_200(std::string body) {
+  return answer(200, std::move(body));
+}
+
 // One endpoint's view: how often it was asked to send the GET, and what it was told.
 struct Endpoint {
+  explicit Endpoint(std::string t) : token(std::move(t)) {}
+
   std::string token;
   int asked = 0;
   std::vector<bool> results;
@@ -89,7 +95,7 @@ TEST(ChallengeCache, AFailedAnswerIsNotKept) {
   cache.answer(kOrigin, answer_200("nothing here\n"));
   a.verify(cache, kOrigin);
   EXPECT_EQ(a.asked, 3);
-  cache.answer(kOrigin, HttpOutcome{.status = 404, .body = challenge_token("svc1")});
+  cache.answer(kOrigin, answer(404, challenge_token("svc1")));
   EXPECT_EQ(a.results, (std::vector<bool>{false, false, false})) << "only a 200 counts";
   EXPECT_EQ(cache.asks(kOrigin), 3u);
 }
