@@ -403,8 +403,7 @@ void DeliveryDriver::expired(std::span<const LineRange> lines, Clock::time_point
     n += range.count;
     ledger_.finish(range);
   }
-  reporter_.endpoint().counters.dropped[size_t(DropReason::kExpired)].fetch_add(
-      n, std::memory_order_relaxed);
+  reporter_.expired(n);
   ledger_.settle(now);
 }
 

@@ -27,6 +27,11 @@ void DeliveryReporter::error(ErrorClass error_class, std::string message) {
   endpoint_.status.record_error(error_class, std::move(message));
 }
 
+void DeliveryReporter::expired(size_t lines) {
+  endpoint_.counters.dropped[size_t(DropReason::kExpired)].fetch_add(lines,
+                                                                     std::memory_order_relaxed);
+}
+
 void DeliveryReporter::requests_in_flight(size_t n) {
   endpoint_.counters.requests_in_flight.store(n, std::memory_order_relaxed);
 }

@@ -27,6 +27,8 @@ class DeliveryReporter {
   void retrying(size_t lines, ErrorClass error_class, std::string message);
   // `lines` will be sent again, with no error to report (the destination's rate limit).
   void retried(size_t lines);
+  // `lines` waited longer than the endpoint allows (record_ttl) and are dropped, counted.
+  void expired(size_t lines);
   // An error that is not about particular lines (a challenge, a credential, a listing).
   void error(ErrorClass error_class, std::string message);
   void requests_in_flight(size_t n);

@@ -187,7 +187,6 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore>, publ
     std::shared_ptr<const std::string> body;         // until written
     uint64_t end_offset = 0;                         // connection bytes_to_kernel() after its write
     std::optional<Clock::time_point> peer_acked_at;  // when the receiver's TCP had it all
-    size_t datagrams_sent = 0;                       // UDP
     size_t body_offset = 0;                          // UDP: where the next datagram starts
   };
 
