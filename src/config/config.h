@@ -23,10 +23,26 @@ struct ListenAddress {
   [[nodiscard]] std::string to_string() const { return host + ":" + std::to_string(port); }
 };
 
-enum class SourceType : uint8_t { kSyslog, kHttp, kStdin };
+enum class SourceType : uint8_t { kSyslog, kHttp, kStdin, kFastly };
 enum class Transport : uint8_t { kTcp, kUdp, kTls };
 // What a source's payloads are: decided per message (auto), or forced.
 enum class PayloadKind : uint8_t { kAuto, kLog, kRecord };
+
+// How a Fastly HTTPS logging endpoint frames its batches (its json_format): 0 lines, 1 a JSON
+// array, 2 NDJSON. kAuto takes a body that is one JSON array as 1 and anything else as 2.
+enum class FastlyJsonFormat : uint8_t { kAuto, kLines, kArray, kNdjson };
+
+// The Fastly HTTPS log receiver (source type "fastly").
+struct FastlyReceiverConfig {
+  // The Fastly service ids whose hex(sha256) the challenge answers; "*" answers any service.
+  std::vector<std::string> service_ids;
+  std::string endpoint;  // payload "line": the endpoint of `service` the lines go to
+  FastlyJsonFormat json_format = FastlyJsonFormat::kAuto;
+  bool strip_prefix = true;  // message_type other than blank: remove a syslog prefix if present
+  // The Fastly endpoint's custom header (header_name / header_value): when set, a batch without
+  // it is refused with 401.
+  std::string header_name, header_value;
+};
 
 struct SourceConfig {
   SourceType type = SourceType::kSyslog;
@@ -35,7 +51,8 @@ struct SourceConfig {
   std::string service;  // service id for request records that arrive here
   PayloadKind payload = PayloadKind::kAuto;
   std::string tls_cert, tls_key;
-  uint64_t max_body_bytes = 10 * 1024 * 1024;  // http
+  uint64_t max_body_bytes = 10 * 1024 * 1024;  // http, fastly
+  FastlyReceiverConfig fastly;                 // fastly
 };
 
 enum class MessageType : uint8_t { kClassic, kLoggly, kLogplex, kBlank };

@@ -1,5 +1,6 @@
 #include "config/config_loader.h"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -74,6 +75,54 @@ void read_api(const toml::table* t, Config& config, ConfigErrors& errors) {
   r.finish();
 }
 
+// Fastly defaults request_max_bytes to 100 MB, so that is what a receiver takes by default.
+constexpr uint64_t kFastlyDefaultMaxBody = 100ull * 1024 * 1024;
+
+void read_fastly_receiver(TableReader& r, SourceConfig& s) {
+  FastlyReceiverConfig& f = s.fastly;
+  s.max_body_bytes = kFastlyDefaultMaxBody;
+  if (auto b = r.bytes("max_body_bytes", 1024, 1ull << 30)) s.max_body_bytes = *b;
+  if (auto svc = r.string("service", true)) s.service = *svc;
+  if (auto ids = r.strings("fastly_service_ids")) {
+    f.service_ids = *ids;
+    if (f.service_ids.empty()) {
+      r.error("fastly_service_ids", "is empty: list the Fastly service ids to accept, or \"*\"");
+    }
+    for (const std::string& id : f.service_ids) {
+      if (id.empty() || id.find_first_of(" \t\r\n") != std::string::npos) {
+        r.error("fastly_service_ids",
+                fmt::format("\"{}\" is not a service id (no spaces, not empty)", id));
+      }
+    }
+  } else {
+    r.error("fastly_service_ids",
+            "is required: the Fastly service ids whose challenge this receiver answers, or \"*\"");
+  }
+  s.payload = PayloadKind::kRecord;
+  if (auto p = r.choice("payload", {"record", "line"})) {
+    s.payload = *p == "record" ? PayloadKind::kRecord : PayloadKind::kLog;
+  }
+  if (auto e = r.string("endpoint")) f.endpoint = *e;
+  if (s.payload == PayloadKind::kLog && f.endpoint.empty()) {
+    r.error("endpoint", "is required with payload = \"line\": the endpoint the lines go to");
+  }
+  if (auto j = r.choice("json_format", {"auto", "0", "1", "2"})) {
+    f.json_format = *j == "auto" ? FastlyJsonFormat::kAuto
+                    : *j == "0"  ? FastlyJsonFormat::kLines
+                    : *j == "1"  ? FastlyJsonFormat::kArray
+                                 : FastlyJsonFormat::kNdjson;
+  }
+  if (auto m = r.choice("message_type", {"auto", "classic", "loggly", "logplex", "blank"})) {
+    f.strip_prefix = *m != "blank";
+  }
+  if (auto n = r.string("header_name")) f.header_name = *n;
+  if (auto v = r.string("header_value")) f.header_value = *v;
+  if (f.header_name.empty() != f.header_value.empty()) {
+    r.error(f.header_name.empty() ? "header_value" : "header_name",
+            "header_name and header_value go together");
+  }
+}
+
 void read_sources(const toml::array* sources, Config& config, ConfigErrors& errors) {
   if (sources == nullptr) return;
   size_t index = 0;
@@ -81,16 +130,17 @@ void read_sources(const toml::array* sources, Config& config, ConfigErrors& erro
     ++index;
     TableReader r(*node.as_table(), fmt::format("source #{}", index), errors);
     SourceConfig s;
-    auto type = r.choice("type", {"syslog", "http", "stdin"});
+    auto type = r.choice("type", {"syslog", "http", "stdin", "fastly"});
     if (!type) {
       if (!node.as_table()->contains("type"))
-        r.error("type", "is required (syslog, http or stdin)");
+        r.error("type", "is required (syslog, http, fastly or stdin)");
       r.finish();
       continue;
     }
-    s.type = *type == "syslog" ? SourceType::kSyslog
-             : *type == "http" ? SourceType::kHttp
-                               : SourceType::kStdin;
+    s.type = *type == "syslog"   ? SourceType::kSyslog
+             : *type == "http"   ? SourceType::kHttp
+             : *type == "fastly" ? SourceType::kFastly
+                                 : SourceType::kStdin;
     if (s.type != SourceType::kStdin) {
       if (auto listen = parse_listen(r, "listen", true)) s.listen = *listen;
     }
@@ -109,7 +159,9 @@ void read_sources(const toml::array* sources, Config& config, ConfigErrors& erro
     if (s.type == SourceType::kHttp) {
       if (auto b = r.bytes("max_body_bytes", 1024, 1ull << 30)) s.max_body_bytes = *b;
     }
-    if (s.type != SourceType::kHttp) {
+    if (s.type == SourceType::kFastly) {
+      read_fastly_receiver(r, s);
+    } else if (s.type != SourceType::kHttp) {
       if (auto svc = r.string("service")) s.service = *svc;
       if (auto p = r.choice("payload", {"auto", "log", "record"})) {
         s.payload = *p == "auto"  ? PayloadKind::kAuto
@@ -304,6 +356,13 @@ void check_sources(Config& config, ConfigErrors& errors) {
       errors.add(fmt::format("source #{} field \"service\": no service with id \"{}\"{}", index,
                              s.service,
                              hint.empty() ? "" : fmt::format(" (did you mean \"{}\"?)", hint)));
+    }
+    const ServiceConfig* svc = config.service(s.service);
+    if (s.type == SourceType::kFastly && svc != nullptr && !s.fastly.endpoint.empty() &&
+        std::none_of(svc->endpoints.begin(), svc->endpoints.end(),
+                     [&](const EndpointConfig& ep) { return ep.name == s.fastly.endpoint; })) {
+      errors.add(fmt::format("source #{} field \"endpoint\": service \"{}\" has no endpoint \"{}\"",
+                             index, s.service, s.fastly.endpoint));
     }
     if (s.type == SourceType::kStdin) continue;
     int proto = s.type == SourceType::kSyslog && s.transport == Transport::kUdp ? 1 : 0;

@@ -101,25 +101,30 @@ Status IngestSession::submit_log_statement(std::string_view text) {
     return Error(fmt::format(
         "not a log statement (syslog <service_id> <endpoint> :: message): '{}'", excerpt(text)));
   }
+  return submit_line(st->service_id, st->endpoint, st->message);
+}
+
+Status IngestSession::submit_line(std::string_view service_id, std::string_view endpoint,
+                                  std::string_view message) {
   const RoutingTable& t = table();
-  const ServiceRoutes* svc = t.service(st->service_id);
-  const Route* route = svc != nullptr ? svc->endpoint(st->endpoint) : nullptr;
+  const ServiceRoutes* svc = t.service(service_id);
+  const Route* route = svc != nullptr ? svc->endpoint(endpoint) : nullptr;
   if (route == nullptr) {
-    t.count_unknown(st->service_id, st->endpoint);
+    t.count_unknown(service_id, endpoint);
     if (svc == nullptr) {
-      return Error(fmt::format("dropped: no service \"{}\" (endpoint \"{}\")",
-                               excerpt(st->service_id), excerpt(st->endpoint)));
+      return Error(fmt::format("dropped: no service \"{}\" (endpoint \"{}\")", excerpt(service_id),
+                               excerpt(endpoint)));
     }
     return Error(
         fmt::format("dropped: service \"{}\" has no endpoint \"{}\" (names are "
                     "case-sensitive)",
-                    svc->id, excerpt(st->endpoint)));
+                    svc->id, excerpt(endpoint)));
   }
   line_.clear();
-  // A log statement has no record: its key renders as the format would for an empty one.
+  // A log line has no record: its key renders as the format would for an empty one.
   const EndpointPlan& plan = *route->plan;
   size_t start = render_key(plan, no_record_);
-  line_.append(st->message.data(), st->message.data() + st->message.size());
+  line_.append(message.data(), message.data() + message.size());
   count_cut(route->channel->counters, apply_line_rules(line_, start, plan.max_line_bytes));
   queue_line(*route, std::string_view(line_.data(), line_.size()));
   return {};

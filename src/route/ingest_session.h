@@ -39,6 +39,9 @@ class IngestSession {
   [[nodiscard]] Status submit(std::string_view payload);
   [[nodiscard]] Status submit_record(std::string_view json, std::string_view service_id);
   [[nodiscard]] Status submit_log_statement(std::string_view text);
+  // A line for one endpoint, delivered as it is (what a log statement carries after "::").
+  [[nodiscard]] Status submit_line(std::string_view service_id, std::string_view endpoint,
+                                   std::string_view message);
 
   // Pushes pending lines into the queues. Returns false when a queue with when_full = block
   // is full: the remaining lines stay pending, and the caller should stop reading and call

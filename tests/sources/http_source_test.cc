@@ -1,4 +1,5 @@
 #include "sources/http/http_source.h"
+#include "sources/http/ingest_api_router.h"
 
 #include <string>
 #include <vector>
@@ -54,7 +55,8 @@ class HttpSourceTest : public ::testing::Test {
     harness_ = std::make_unique<SourceHarness>(toml);
     ASSERT_TRUE(harness_->ok());
     config_ = http_config(max_body);
-    source_ = std::make_unique<HttpSource>(harness_->context(config_));
+    source_ = std::make_unique<HttpSource>(harness_->context(config_),
+                                           std::make_unique<IngestApiRouter>(harness_->routes()));
     Status s = source_->start();
     ASSERT_TRUE(s.ok()) << s.error().message();
   }

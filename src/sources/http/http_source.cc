@@ -16,6 +16,7 @@
 #include "route/ingest_session.h"
 #include "sources/http/body_decoding.h"
 #include "sources/http/ingest_body.h"
+#include "sources/http/json_answer.h"
 
 namespace sluice {
 namespace http_detail {
@@ -100,29 +101,15 @@ struct SessionPool : std::enable_shared_from_this<SessionPool> {
   bool stopping = false;
 };
 
-HttpResponse json_response(int status, std::string body) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "application/json";
-  r.body = std::move(body);
-  return r;
-}
-
-HttpResponse json_error(int status, std::string_view message) {
-  std::string body = "{\"error\":\"";
-  append_json_escaped(body, message);
-  body += "\"}\n";
-  return json_response(status, std::move(body));
-}
-
 }  // namespace http_detail
 
 using namespace http_detail;
 
-HttpSource::HttpSource(const SourceContext& ctx)
+HttpSource::HttpSource(const SourceContext& ctx, std::unique_ptr<IngestRouter> router)
     : ctx_(ctx),
+      router_(std::move(router)),
       pool_(std::make_shared<SessionPool>(ctx.io, ctx.routes)),
-      log_(std::make_unique<RateLimitedLog>("sluice: source http " +
+      log_(std::make_unique<RateLimitedLog>(fmt::format("sluice: source {} ", kind_name()) +
                                             ctx.config.listen.to_string())) {}
 
 HttpSource::~HttpSource() {
@@ -135,7 +122,7 @@ Status HttpSource::start() {
                               [this](HttpRequest& request, HttpServer::Responder respond) {
                                 handle(request, std::move(respond));
                               });
-  if (!server) return Error(fmt::format("source http: {}", server.error().message()));
+  if (!server) return Error(fmt::format("source {}: {}", kind_name(), server.error().message()));
   server_ = std::move(*server);
   return {};
 }
@@ -161,28 +148,26 @@ void HttpSource::stop() {
   asio::post(pool_->timer.get_executor(), [pool = pool_] { pool->timer.cancel(); });
 }
 
+std::string_view HttpSource::kind_name() const {
+  return ctx_.config.type == SourceType::kFastly ? "fastly" : "http";
+}
+
 std::string HttpSource::describe() const {
-  return fmt::format("http {}:{}", ctx_.config.listen.host,
+  return fmt::format("{} {}:{}", kind_name(), ctx_.config.listen.host,
                      server_ ? server_->port() : ctx_.config.listen.port);
 }
 
 void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
-  HttpResponse early = route(request);
-  if (early.status != 0) return respond(std::move(early));
+  IngestRoute route = router_->route(request);
+  if (route.answer.status != 0) return respond(std::move(route.answer));
   std::string_view path = request.target;
   path = path.substr(0, path.find('?'));
-  IngestKind kind = path == "/ingest/logs" ? IngestKind::kLogStatements : IngestKind::kRecords;
-  std::string_view service_id;
-  if (kind == IngestKind::kRecords) {
-    constexpr std::string_view kPrefix = "/ingest/", kRequests = "/requests";
-    service_id = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kRequests.size());
-  }
 
   auto encoding = parse_content_encoding(request.header("Content-Encoding"));
-  if (!encoding) return respond(json_error(415, encoding.error().message()));
+  if (!encoding) return respond(json_error_answer(415, encoding.error().message()));
   std::unique_ptr<IngestSession> session = pool_->acquire();
   if (!session) {
-    HttpResponse r = json_error(503, "the queues are full; retry later");
+    HttpResponse r = json_error_answer(503, "the queues are full; retry later");
     r.headers.emplace_back("Retry-After", "1");
     return respond(std::move(r));
   }
@@ -193,20 +178,20 @@ void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
     if (!st) {
       pool_->release(std::move(session), true, nullptr);
       int status = st.error().code() == ErrorCode::kResourceExhausted ? 413 : 400;
-      return respond(json_error(status, st.error().message()));
+      return respond(json_error_answer(status, st.error().message()));
     }
     body = decoded;
   }
-  IngestOutcome outcome = ingest_body(*session, kind, service_id, body);
+  IngestOutcome outcome = route.ingest(*session, body);
   ctx_.counters.messages.fetch_add(outcome.accepted + outcome.rejected, std::memory_order_relaxed);
   ctx_.counters.rejected.fetch_add(outcome.rejected, std::memory_order_relaxed);
   ctx_.counters.bytes.fetch_add(request.body.size(), std::memory_order_relaxed);
   if (outcome.rejected > 0) {
-    log_->log("POST {}: rejected {} of {} lines; line {}: {}", path, outcome.rejected,
+    log_->log("{} {}: rejected {} of {} lines; line {}: {}", request.method, path, outcome.rejected,
               outcome.accepted + outcome.rejected, outcome.errors.front().line,
               outcome.errors.front().reason);
   }
-  auto accepted = [respond, body = outcome_json(outcome)] { respond(json_response(202, body)); };
+  auto accepted = [respond, body = outcome_json(outcome)] { respond(json_answer(202, body)); };
   bool flushed = session->flush();
   if (flushed) {
     // 202 once the lines are durable at the queue's fsync level: at once unless fsync = always.
@@ -222,42 +207,6 @@ void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
     session->when_durable(accepted);
     pool_->release(std::move(session), false, nullptr);
   }
-}
-
-// The answer for a request that is not ingested (status 0: ingest it).
-HttpResponse HttpSource::route(HttpRequest& request) {
-  std::string_view path = request.target;
-  path = path.substr(0, path.find('?'));
-  IngestKind kind;
-  std::string_view service_id;
-  constexpr std::string_view kPrefix = "/ingest/", kRequests = "/requests";
-  if (path == "/ingest/logs") {
-    kind = IngestKind::kLogStatements;
-  } else if (path.substr(0, kPrefix.size()) == kPrefix &&
-             path.size() > kPrefix.size() + kRequests.size() &&
-             path.substr(path.size() - kRequests.size()) == kRequests) {
-    kind = IngestKind::kRecords;
-    service_id = path.substr(kPrefix.size(), path.size() - kPrefix.size() - kRequests.size());
-    if (service_id.find('/') != std::string_view::npos) {
-      return json_error(404, fmt::format("no such path: {}", path));
-    }
-  } else {
-    return json_error(404, fmt::format("no such path: {} (use POST /ingest/{{service_id}}/requests "
-                                       "or POST /ingest/logs)",
-                                       path));
-  }
-  if (request.method != "POST") {
-    HttpResponse r = json_error(405, fmt::format("{} takes POST, not {}", path, request.method));
-    r.headers.emplace_back("Allow", "POST");
-    return r;
-  }
-  if (kind == IngestKind::kRecords && ctx_.routes.current()->service(service_id) == nullptr) {
-    return json_error(404, fmt::format("unknown service \"{}\"", service_id));
-  }
-
-  HttpResponse ingest;
-  ingest.status = 0;
-  return ingest;
 }
 
 }  // namespace sluice

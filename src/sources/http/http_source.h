@@ -5,6 +5,7 @@
 #include <string>
 
 #include "net/http_server.h"
+#include "sources/http/ingest_router.h"
 #include "sources/source.h"
 
 namespace sluice {
@@ -14,11 +15,9 @@ namespace http_detail {
 struct SessionPool;
 }
 
-// HTTP ingest:
-//   POST /ingest/{service_id}/requests   NDJSON request records for that service
-//   POST /ingest/logs                    log statements, one a line (plain, or JSON strings)
-// answered 202 {"accepted":N,"rejected":M,"errors":[{"line":k,"reason":"..."}]}.
-// Unknown service or path: 404; another method: 405; body over the limit: 413.
+// HTTP ingest: the router (IngestApiRouter for sluice's /ingest API, FastlyRouter for Fastly's
+// HTTPS logging) says what a request is; a body is ingested and answered
+// 202 {"accepted":N,"rejected":M,"errors":[{"line":k,"reason":"..."}]}. Body over the limit: 413.
 // Bodies may be compressed (Content-Encoding: gzip or zstd); the limit applies to the decoded
 // body (413), a corrupt stream is 400 and another coding 415.
 //
@@ -35,7 +34,7 @@ struct SessionPool;
 class HttpSource final : public Source {
  public:
   // `ctx.config`, `ctx.routes`, `ctx.counters` and `ctx.io` must outlive the source.
-  explicit HttpSource(const SourceContext& ctx);
+  HttpSource(const SourceContext& ctx, std::unique_ptr<IngestRouter> router);
   ~HttpSource() override;
 
   [[nodiscard]] Status start() override;
@@ -46,9 +45,10 @@ class HttpSource final : public Source {
 
  private:
   void handle(HttpRequest& request, HttpServer::Responder respond);
-  HttpResponse route(HttpRequest& request);
+  [[nodiscard]] std::string_view kind_name() const;
 
   SourceContext ctx_;
+  std::unique_ptr<IngestRouter> router_;
   std::shared_ptr<http_detail::SessionPool> pool_;
   std::unique_ptr<HttpServer> server_;
   std::unique_ptr<RateLimitedLog> log_;
