@@ -144,17 +144,22 @@ void read_sources(const toml::array* sources, Config& config, ConfigErrors& erro
     if (s.type != SourceType::kStdin) {
       if (auto listen = parse_listen(r, "listen", true)) s.listen = *listen;
     }
+    if (s.type != SourceType::kStdin) {
+      if (auto c = r.string("tls_cert")) s.tls_cert = *c;
+      if (auto k = r.string("tls_key")) s.tls_key = *k;
+    }
     if (s.type == SourceType::kSyslog) {
       if (auto p = r.choice("protocol", {"tcp", "udp", "tls"})) {
         s.transport = *p == "tcp"   ? Transport::kTcp
                       : *p == "udp" ? Transport::kUdp
                                     : Transport::kTls;
       }
-      if (auto c = r.string("tls_cert")) s.tls_cert = *c;
-      if (auto k = r.string("tls_key")) s.tls_key = *k;
       if (s.transport == Transport::kTls && (s.tls_cert.empty() || s.tls_key.empty())) {
         r.error("protocol", "\"tls\" needs tls_cert and tls_key");
       }
+    } else if (s.type != SourceType::kStdin && s.tls_cert.empty() != s.tls_key.empty()) {
+      // http and fastly serve HTTPS when both are set.
+      r.error(s.tls_cert.empty() ? "tls_key" : "tls_cert", "tls_cert and tls_key go together");
     }
     if (s.type == SourceType::kHttp) {
       if (auto b = r.bytes("max_body_bytes", 1024, 1ull << 30)) s.max_body_bytes = *b;

@@ -12,6 +12,7 @@
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
 
 #include "net/connection_set.h"
 #include "net/listen_address.h"
@@ -47,6 +48,8 @@ constexpr uint32_t kHeaderLimit = 64 * 1024;
 // 20,000 reads, each re-arming the idle timer and hopping through the strand. A body gets this
 // much space, and an idle connection gives it back.
 constexpr size_t kBodyReadBytes = 64 * 1024;
+// A TLS client that has not finished its handshake by then is dropped.
+constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 // How long stop() waits for in-flight requests to finish.
 constexpr auto kStopWait = std::chrono::seconds(5);
 
@@ -84,23 +87,38 @@ bool is_parse_error(const error_code& ec) {
 
 struct ServerState;
 
-class Session : public std::enable_shared_from_this<Session> {
+// What stop() needs of a connection, plain or TLS.
+class Connection {
  public:
-  Session(tcp::socket socket, std::shared_ptr<ServerState> state)
-      : stream_(std::move(socket)), state_(std::move(state)) {}
-  ~Session();
+  virtual ~Connection() = default;
+  // Closes the connection on its strand.
+  virtual void post_close() = 0;
+};
+
+// One connection: plain (beast::tcp_stream) or TLS (ssl_stream over it).
+template <typename Stream>
+class Session final : public Connection, public std::enable_shared_from_this<Session<Stream>> {
+  static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
+
+ public:
+  Session(Stream stream, std::shared_ptr<ServerState> state)
+      : stream_(std::move(stream)), state_(std::move(state)) {}
+  ~Session() override;
 
   void start();
-  // Posted to the session's strand by stop().
+  void post_close() override {
+    asio::post(stream_.get_executor(), [self = this->shared_from_this()] { self->close(); });
+  }
+
+ private:
+  using std::enable_shared_from_this<Session<Stream>>::shared_from_this;
+  beast::tcp_stream& tcp() { return beast::get_lowest_layer(stream_); }
   void close() {
     closing_ = true;
     error_code ec;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.close();
+    tcp().socket().shutdown(tcp::socket::shutdown_both, ec);
+    tcp().close();
   }
-  auto executor() { return stream_.get_executor(); }
-
- private:
   void read_header();
   void on_header(error_code ec);
   void on_body(error_code ec);
@@ -109,7 +127,7 @@ class Session : public std::enable_shared_from_this<Session> {
   void on_written(error_code ec, bool keep_alive);
   void linger();
 
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
@@ -124,31 +142,46 @@ class Session : public std::enable_shared_from_this<Session> {
 struct ServerState {
   HttpServer::AsyncHandler handler;
   uint64_t max_body_bytes = 0;
-  ConnectionSet<Session> sessions;
+  std::shared_ptr<asio::ssl::context> tls;  // nullptr: plain HTTP
+  ConnectionSet<Connection> sessions;
 };
 
-Session::~Session() {
+template <typename Stream>
+Session<Stream>::~Session() {
   state_->sessions.remove(this);
 }
 
-void Session::start() {
+template <typename Stream>
+void Session<Stream>::start() {
   if (!state_->sessions.add(shared_from_this())) return;
-  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_header(); });
+  asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    if constexpr (kTls) {
+      self->tcp().expires_after(kHandshakeTimeout);
+      self->stream_.async_handshake(asio::ssl::stream_base::server, [self](error_code ec) {
+        if (ec) return self->close();  // not TLS, or the client gave up: nothing to answer
+        self->read_header();
+      });
+    } else {
+      self->read_header();
+    }
+  });
 }
 
-void Session::read_header() {
+template <typename Stream>
+void Session<Stream>::read_header() {
   if (closing_) return;
   if (buffer_.size() == 0) buffer_.shrink_to_fit();
   parser_.emplace();
   parser_->body_limit(state_->max_body_bytes);
   parser_->header_limit(kHeaderLimit);
-  stream_.expires_after(kIdleTimeout);
+  tcp().expires_after(kIdleTimeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
       [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
 }
 
-void Session::on_header(error_code ec) {
+template <typename Stream>
+void Session<Stream>::on_header(error_code ec) {
   // Beast checks a Content-Length against the body limit as soon as the header is complete.
   if (ec == http::error::body_limit) {
     auto length = parser_->content_length();
@@ -197,7 +230,8 @@ void Session::on_header(error_code ec) {
   read_body();
 }
 
-void Session::on_body(error_code ec) {
+template <typename Stream>
+void Session<Stream>::on_body(error_code ec) {
   if (ec == http::error::body_limit) {
     return answer_error(http::status::payload_too_large,
                         fmt::format("the request body is larger than the limit of {} bytes",
@@ -228,7 +262,8 @@ void Session::on_body(error_code ec) {
   });
 }
 
-void Session::answer(HttpResponse response, bool keep_alive) {
+template <typename Stream>
+void Session<Stream>::answer(HttpResponse response, bool keep_alive) {
   response_ = {};
   response_.version(11);
   response_.result(static_cast<unsigned>(response.status));
@@ -244,7 +279,8 @@ void Session::answer(HttpResponse response, bool keep_alive) {
                     });
 }
 
-void Session::answer_error(http::status status, std::string_view message) {
+template <typename Stream>
+void Session<Stream>::answer_error(http::status status, std::string_view message) {
   HttpResponse r;
   r.status = static_cast<int>(status);
   r.content_type = "application/json";
@@ -252,16 +288,22 @@ void Session::answer_error(http::status status, std::string_view message) {
   answer(std::move(r), false);
 }
 
-void Session::on_written(error_code ec, bool keep_alive) {
+template <typename Stream>
+void Session<Stream>::on_written(error_code ec, bool keep_alive) {
   if (ec || closing_) return close();
   if (keep_alive) return read_header();
   linger();
 }
 
-void Session::linger() {
-  error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(kLingerTimeout);
+template <typename Stream>
+void Session<Stream>::linger() {
+  // Over TLS a TCP half-close would cut the TLS stream short; the answer is followed by reading
+  // (and dropping) what the client still sends, then closing.
+  if constexpr (!kTls) {
+    error_code ignored;
+    tcp().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+  tcp().expires_after(kLingerTimeout);
   stream_.async_read_some(asio::buffer(discard_),
                           [self = shared_from_this()](error_code ec, size_t n) {
                             self->discarded_ += n;
@@ -326,7 +368,14 @@ class Listener : public std::enable_shared_from_this<Listener> {
       });
       return;
     }
-    std::make_shared<Session>(std::move(socket), state_)->start();
+    if (state_->tls) {
+      using TlsStream = beast::ssl_stream<beast::tcp_stream>;
+      std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *state_->tls), state_)
+          ->start();
+    } else {
+      std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), state_)
+          ->start();
+    }
     accept();
   }
 
@@ -351,9 +400,7 @@ class BeastHttpServer final : public HttpServer {
   void stop() override {
     if (stopped_.exchange(true)) return;
     asio::post(listener_->executor(), [l = listener_] { l->close(); });
-    for (auto& session : state_->sessions.begin_stop()) {
-      asio::post(session->executor(), [session] { session->close(); });
-    }
+    for (auto& session : state_->sessions.begin_stop()) session->post_close();
     // Waiting from a thread of the loop would hold up the very work it waits for.
     if (!io_.stopped() && !io_.get_executor().running_in_this_thread()) {
       state_->sessions.wait_empty(kStopWait);
@@ -378,13 +425,13 @@ Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io,
                      });
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::start_async(asio::io_context& io,
-                                                            const ListenAddress& listen,
-                                                            uint64_t max_body_bytes,
-                                                            AsyncHandler handler) {
+Result<std::unique_ptr<HttpServer>> HttpServer::start_async(
+    asio::io_context& io, const ListenAddress& listen, uint64_t max_body_bytes,
+    AsyncHandler handler, std::shared_ptr<asio::ssl::context> tls) {
   auto state = std::make_shared<ServerState>();
   state->handler = std::move(handler);
   state->max_body_bytes = max_body_bytes;
+  state->tls = std::move(tls);
   auto server = std::make_unique<BeastHttpServer>(io, std::move(state));
   if (Status s = server->open(listen); !s) return s.error();
   server->run();

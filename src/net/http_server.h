@@ -8,6 +8,7 @@
 #include <vector>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ssl/context.hpp>
 
 #include "config/config.h"
 #include "core/result.h"
@@ -32,7 +33,8 @@ struct HttpResponse {
 };
 
 // A small HTTP/1.1 server (Boost.Beast) for the API and HTTP ingest: keep-alive, a body limit
-// answered with 413, and one handler called on the io thread that read the request.
+// answered with 413, optional TLS, and one handler called on the io thread that read the
+// request.
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(HttpRequest&)>;
@@ -51,10 +53,10 @@ class HttpServer {
                                                                  const ListenAddress& listen,
                                                                  uint64_t max_body_bytes,
                                                                  Handler handler);
-  [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start_async(boost::asio::io_context& io,
-                                                                       const ListenAddress& listen,
-                                                                       uint64_t max_body_bytes,
-                                                                       AsyncHandler handler);
+  // With `tls`, connections are HTTPS (the context holds the certificate and key).
+  [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start_async(
+      boost::asio::io_context& io, const ListenAddress& listen, uint64_t max_body_bytes,
+      AsyncHandler handler, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
 };
 
 }  // namespace sluice

@@ -6,7 +6,8 @@ classic/loggly/logplex/blank, PUT, gzip, a custom header).
 
   sender sluice  --https (challenge, then batches)-->  receiver sluice (type "fastly")  --> file
 
-Checks: every record arrives once per sending endpoint and is rendered by the receiver's own
+The records receiver serves HTTPS (tls_cert/tls_key), as Fastly requires; the lines receiver
+plain HTTP. Checks: every record arrives once per sending endpoint and is rendered by the receiver's own
 format; lines (payload = "line") reach the named endpoint as they are, prefix removed; a service
 whose id the receiver does not accept fails the challenge and sends nothing; a wrong custom
 header is refused. Everything stays on 127.0.0.1."""
@@ -19,8 +20,9 @@ import subprocess
 import sys
 import tempfile
 
-from harness import Sluice, free_port, read_lines, service_toml, wait_until
+from harness import Sluice, free_port, make_pki, read_lines, service_toml, wait_until
 
+CA = [None]  # the test CA's certificate, set once made
 RECORD_FORMAT = ('{"req.method":"%{json.escape(req.method)}V",'
                  '"req.url":"%{json.escape(req.url)}V","resp.status":%{resp.status}V}')
 
@@ -35,8 +37,9 @@ def https_endpoint(name, url, fields):
   period_ms = 200
   header_name = "Authorization"
   header_value = "Bearer edge-secret"
+  tls_ca_cert = "%s"
 %s
-""" % (name, url, RECORD_FORMAT, fields)
+""" % (name, url, RECORD_FORMAT, CA[0], fields)
 
 
 def main():
@@ -53,6 +56,8 @@ def main():
         out, raw = os.path.join(w, "records.log"), os.path.join(w, "raw.log")
         records_port, lines_port, api = free_port(), free_port(), free_port()
         receiver_conf = os.path.join(w, "receiver.toml")
+        pki = make_pki(w)
+        CA[0] = pki["ca.pem"]
         with open(receiver_conf, "w") as f:
             f.write("""[api]
 listen = "127.0.0.1:%d"
@@ -64,6 +69,8 @@ service = "edge"
 fastly_service_ids = ["fastlysvc", "another-service"]
 header_name = "Authorization"
 header_value = "Bearer edge-secret"
+tls_cert = "%s"
+tls_key = "%s"
 
 [[source]]
 type = "fastly"
@@ -85,11 +92,12 @@ id = "edge"
   name = "raw"
   path = "%s"
   placement = "none"
-""" % (api, records_port, lines_port, out, raw))
+""" % (api, records_port, pki["server.pem"], pki["server.key"], lines_port, out, raw))
         receiver = subprocess.Popen([args.sluice, "run", "-c", receiver_conf],
                                     stdout=subprocess.DEVNULL,
                                     stderr=open(os.path.join(w, "receiver.stderr"), "w"))
-        url = "http://127.0.0.1:%d/fastly/logs" % records_port
+        # Fastly sends only to https URLs: this receiver serves TLS with a test CA's certificate.
+        url = "https://127.0.0.1:%d/fastly/logs" % records_port
         sender = None
         try:
             wait_until(lambda: read_lines(out) == [] and _listening(records_port), 20,
@@ -120,7 +128,8 @@ id = "edge"
   period_ms = 200
   header_name = "Authorization"
   header_value = "Bearer edge-secret"
-""" % (url, RECORD_FORMAT)
+  tls_ca_cert = "%s"
+""" % (url, RECORD_FORMAT, pki["ca.pem"])
             wrong_header = https_endpoint("wrong-header", url, "").replace(
                 "Bearer edge-secret", "Bearer guess")
             sender = Sluice(args.sluice, w, "sender",

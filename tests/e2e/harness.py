@@ -216,3 +216,26 @@ def offer_log_statements(sluice, service, endpoint, per_second, total, line):
     thread = threading.Thread(target=produce)
     thread.start()
     return thread
+
+
+def make_pki(w):
+    """A CA, a server certificate for localhost and 127.0.0.1, and a client certificate, made
+    with openssl in `w`; returns their paths by name."""
+    def run(*cmd):
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       cwd=w)
+    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+        "-nodes", "-subj", "/CN=sluice test CA", "-days", "1", "-keyout", "ca.key",
+        "-out", "ca.pem")
+    with open(os.path.join(w, "server.ext"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,DNS:logs.test,IP:127.0.0.1\n")
+    with open(os.path.join(w, "client.ext"), "w") as f:
+        f.write("extendedKeyUsage=clientAuth\n")
+    for name, ext in (("server", "server.ext"), ("client", "client.ext")):
+        run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+            "-subj", "/CN=%s" % ("sluice-client" if name == "client" else "localhost"),
+            "-keyout", name + ".key", "-out", name + ".csr")
+        run("openssl", "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", name + ".pem")
+    return {k: os.path.join(w, k) for k in ("ca.pem", "server.pem", "server.key", "client.pem",
+                                            "client.key")}

@@ -32,7 +32,8 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import Sluice, free_port, service_toml as service, wait_until  # noqa: E402
+from harness import (Sluice, free_port, make_pki, service_toml as service,  # noqa: E402
+                     wait_until)
 from https_receiver import Receiver  # noqa: E402
 
 
@@ -176,27 +177,6 @@ def check_formats_limits_compression_headers(args, w, check):
     finally:
         s.stop()
         r.stop()
-
-
-def make_pki(w):
-    def run(*cmd):
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                       cwd=w)
-    run("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
-        "-nodes", "-subj", "/CN=sluice test CA", "-days", "1", "-keyout", "ca.key",
-        "-out", "ca.pem")
-    with open(os.path.join(w, "server.ext"), "w") as f:
-        f.write("subjectAltName=DNS:localhost,DNS:logs.test,IP:127.0.0.1\n")
-    with open(os.path.join(w, "client.ext"), "w") as f:
-        f.write("extendedKeyUsage=clientAuth\n")
-    for name, ext in (("server", "server.ext"), ("client", "client.ext")):
-        run("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
-            "-subj", "/CN=%s" % ("sluice-client" if name == "client" else "localhost"),
-            "-keyout", name + ".key", "-out", name + ".csr")
-        run("openssl", "x509", "-req", "-in", name + ".csr", "-CA", "ca.pem", "-CAkey", "ca.key",
-            "-CAcreateserial", "-days", "1", "-extfile", ext, "-out", name + ".pem")
-    return {k: os.path.join(w, k) for k in ("ca.pem", "server.pem", "server.key", "client.pem",
-                                            "client.key")}
 
 
 def check_tls(args, w, check):

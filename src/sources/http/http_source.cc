@@ -13,6 +13,7 @@
 #include "core/log.h"
 
 #include "core/rate_limited_log.h"
+#include "net/server_tls.h"
 #include "route/ingest_session.h"
 #include "sources/http/body_decoding.h"
 #include "sources/http/ingest_body.h"
@@ -117,11 +118,18 @@ HttpSource::~HttpSource() {
 }
 
 Status HttpSource::start() {
-  auto server =
-      HttpServer::start_async(ctx_.io, ctx_.config.listen, ctx_.config.max_body_bytes,
-                              [this](HttpRequest& request, HttpServer::Responder respond) {
-                                handle(request, std::move(respond));
-                              });
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (!ctx_.config.tls_cert.empty()) {
+    auto loaded = load_server_tls(describe(), ctx_.config.tls_cert, ctx_.config.tls_key);
+    if (!loaded) return loaded.error();
+    tls = std::move(*loaded);
+  }
+  auto server = HttpServer::start_async(
+      ctx_.io, ctx_.config.listen, ctx_.config.max_body_bytes,
+      [this](HttpRequest& request, HttpServer::Responder respond) {
+        handle(request, std::move(respond));
+      },
+      std::move(tls));
   if (!server) return Error(fmt::format("source {}: {}", kind_name(), server.error().message()));
   server_ = std::move(*server);
   return {};

@@ -25,6 +25,7 @@
 #include "core/rate_limited_log.h"
 #include "net/connection_set.h"
 #include "net/listen_address.h"
+#include "net/server_tls.h"
 #include "route/ingest_session.h"
 #include "sources/stream_framer.h"
 #include "sources/syslog/syslog_message.h"
@@ -506,36 +507,6 @@ const char* transport_name(Transport t) {
   return "?";
 }
 
-Result<std::shared_ptr<ssl::context>> load_tls(const SourceConfig& config,
-                                               const std::string& name) {
-  for (const auto& [field, path] :
-       {std::pair{"tls_cert", &config.tls_cert}, std::pair{"tls_key", &config.tls_key}}) {
-    if (::access(path->c_str(), R_OK) != 0) {
-      return Error(
-          fmt::format("source {}: {} \"{}\": {}", name, field, *path, std::strerror(errno)));
-    }
-  }
-  auto tls = std::make_shared<ssl::context>(ssl::context::tls_server);
-  error_code ec;
-  tls->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                       ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                       ssl::context::single_dh_use,
-                   ec);
-  if (tls->use_certificate_chain_file(config.tls_cert, ec)) {
-    return Error(fmt::format("source {}: tls_cert \"{}\" is not a PEM certificate chain: {}", name,
-                             config.tls_cert, ec.message()));
-  }
-  if (tls->use_private_key_file(config.tls_key, ssl::context::pem, ec)) {
-    return Error(fmt::format("source {}: tls_key \"{}\" is not a PEM private key: {}", name,
-                             config.tls_key, ec.message()));
-  }
-  if (SSL_CTX_check_private_key(tls->native_handle()) != 1) {
-    return Error(fmt::format("source {}: tls_key \"{}\" does not match tls_cert \"{}\"", name,
-                             config.tls_key, config.tls_cert));
-  }
-  return tls;
-}
-
 }  // namespace syslog_detail
 
 using namespace syslog_detail;
@@ -555,7 +526,7 @@ Status SyslogSource::start() {
   if (!address)
     return Error(fmt::format("source {}: {}", shared_->name, address.error().message()));
   if (ctx_.config.transport == Transport::kTls) {
-    auto tls = load_tls(ctx_.config, shared_->name);
+    auto tls = load_server_tls(shared_->name, ctx_.config.tls_cert, ctx_.config.tls_key);
     if (!tls) return tls.error();
     shared_->tls = std::move(*tls);
   }
