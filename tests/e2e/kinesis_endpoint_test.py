@@ -18,7 +18,7 @@ Checks:
 - partition_key = "%{req.http.host}V" behind a throttling proxy (so that entries are refused
   and retried): per key, the order read back equals the sending order, exactly once;
 - aggregation = "kpl": every aggregated record decodes (kpl_decode.py, our own) back to the
-  original lines, byte for byte, exactly once, in order per shard;
+  original lines, byte for byte, exactly once (no key: no order within a shard is promised);
 - iam_role: credentials from the test STS (20 s lifetime) are refreshed before they expire,
   the ExternalId is sent, every PutRecords is signed with a session token and verified by the
   proxy;
@@ -321,10 +321,10 @@ def test_kpl(c, binary, workdir):
                     c.true("kpl: every record is aggregated", parts is not None)
                     out += [p[2].decode() for p in parts or []]
                 lines[sid] = out
+            # No partition_key: several calls may be in flight to one shard, so the order within
+            # a shard is not promised (docs/endpoints/kinesis.md); keyed order is
+            # test_partition_key_order's. An earlier check of it here failed under CI load.
             check_exactly_once(c, "kpl", lines, [r["req.url"] for r in recs])
-            for sid, ls in lines.items():
-                idx = [index_of(l) for l in ls]
-                c.true("kpl: lines in sending order within shard %s" % sid, idx == sorted(idx))
             c.true("kpl: far fewer Kinesis records than lines",
                    kinesis_records * 20 < len(recs), "%d records" % kinesis_records)
         finally:
