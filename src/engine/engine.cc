@@ -12,6 +12,7 @@
 
 #include <boost/asio/post.hpp>
 #include "core/log.h"
+#include "core/usable_cpus.h"
 
 #include "config/config_loader.h"
 #include "sinks/http/challenge_cache.h"
@@ -96,9 +97,8 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   e.shutdown_grace_seconds_ = e.config_.shutdown_grace_seconds;
   set_log_level(e.config_.log_level);
 
-  unsigned delivery_threads = e.config_.delivery_threads != 0
-                                  ? e.config_.delivery_threads
-                                  : std::max(1u, std::thread::hardware_concurrency());
+  unsigned delivery_threads =
+      e.config_.delivery_threads != 0 ? e.config_.delivery_threads : usable_cpus();
   TopologyOptions options;
   for (unsigned i = 0; i < delivery_threads; ++i) {
     e.delivery_loops_.push_back(std::make_unique<boost::asio::io_context>(1));
@@ -124,11 +124,19 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   if (!activated) return activated.error();
   for (const std::string& note : activated->notes) log_info("{}", note);
 
+  std::vector<boost::asio::io_context*> ingest;
+  for (unsigned i = 0, n = usable_cpus(); i < n; ++i) {
+    e.ingest_loops_.push_back(std::make_unique<boost::asio::io_context>(1));
+    ingest.push_back(e.ingest_loops_.back().get());
+  }
+  e.connection_loops_ = std::make_unique<LoopPicker>(std::move(ingest));
+  boost::asio::io_context& first = *e.ingest_loops_.front();
+
   std::vector<SourceInfo> source_infos;
   for (const SourceConfig& sc : e.config_.sources) {
     e.source_counters_.push_back(std::make_unique<SourceCounters>());
-    auto source = make_source(
-        SourceContext{sc, e.topology_->routes(), e.ingest_io_, *e.source_counters_.back()});
+    auto source = make_source(SourceContext{sc, e.topology_->routes(), first,
+                                            *e.source_counters_.back(), e.connection_loops_.get()});
     if (!source) return source.error();
     if (Status st = (*source)->start(); !st) return st.error();
     source_infos.push_back(SourceInfo{(*source)->describe(), e.source_counters_.back().get()});
@@ -138,16 +146,18 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   e.api_ = std::make_unique<Api>(*e.topology_, e.reloads_, std::move(source_infos));
   if (e.config_.api.enabled) {
     Api* api = e.api_.get();
-    auto server = HttpServer::start(e.ingest_io_, e.config_.api.listen, 64 * 1024,
-                                    [api](HttpRequest& req) { return api->handle(req); });
+    auto server = HttpServer::start(
+        first, e.config_.api.listen, 64 * 1024,
+        [api](HttpRequest& req) { return api->handle(req); }, e.connection_loops_.get());
     if (!server) return Error(fmt::format("[api] listen: {}", server.error().message()));
     e.api_server_ = std::move(*server);
   }
 
-  e.work_.push_back(std::make_unique<WorkGuard>(e.ingest_io_.get_executor()));
-  unsigned ingest_threads = std::max(1u, std::thread::hardware_concurrency());
-  for (unsigned i = 0; i < ingest_threads; ++i)
-    e.threads_.emplace_back([&e] { e.ingest_io_.run(); });
+  for (auto& loop : e.ingest_loops_) {
+    e.work_.push_back(std::make_unique<WorkGuard>(loop->get_executor()));
+    boost::asio::io_context* io = loop.get();
+    e.threads_.emplace_back([io] { io->run(); });
+  }
   return engine;
 }
 
@@ -243,7 +253,7 @@ void Engine::shutdown() {
   // Each sink stops on its own loop, so that no callback of its runs concurrently.
   topology_->stop_all();
   work_.clear();
-  ingest_io_.stop();
+  for (auto& loop : ingest_loops_) loop->stop();
   for (auto& loop : delivery_loops_) loop->stop();
   for (auto& t : threads_) t.join();
   threads_.clear();

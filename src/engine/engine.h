@@ -6,7 +6,9 @@
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
+
 #include <boost/asio/io_context.hpp>
+#include "net/loop_picker.h"
 
 #include "config/config.h"
 #include "control/api.h"
@@ -54,7 +56,10 @@ class Engine {
   Config config_;  // the sources, [api] and [storage] of the start; the services of the start
   std::string config_file_;
   ReloadLog reloads_;
-  boost::asio::io_context ingest_io_;
+  // The ingest loops: one io_context and thread each (net/loop_picker.h). The first also runs
+  // the listeners, the sources' timers and the API.
+  std::vector<std::unique_ptr<boost::asio::io_context>> ingest_loops_;
+  std::unique_ptr<LoopPicker> connection_loops_;
   std::vector<std::unique_ptr<boost::asio::io_context>> delivery_loops_;
   std::vector<std::unique_ptr<WorkGuard>> work_;
   std::vector<std::thread> threads_;

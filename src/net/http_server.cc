@@ -143,6 +143,7 @@ struct ServerState {
   HttpServer::AsyncHandler handler;
   uint64_t max_body_bytes = 0;
   std::shared_ptr<asio::ssl::context> tls;  // nullptr: plain HTTP
+  LoopPicker* connection_loops = nullptr;   // nullptr: connections run on the listener's loop
   ConnectionSet<Connection> sessions;
 };
 
@@ -342,7 +343,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
+    asio::io_context& loop =
+        state_->connection_loops != nullptr ? state_->connection_loops->next() : io_;
+    acceptor_.async_accept(asio::make_strand(loop),
                            [self = shared_from_this()](error_code ec, tcp::socket socket) {
                              self->on_accept(ec, std::move(socket));
                            });
@@ -418,20 +421,24 @@ class BeastHttpServer final : public HttpServer {
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io,
                                                       const ListenAddress& listen,
-                                                      uint64_t max_body_bytes, Handler handler) {
-  return start_async(io, listen, max_body_bytes,
-                     [handler = std::move(handler)](HttpRequest& request, Responder respond) {
-                       respond(handler(request));
-                     });
+                                                      uint64_t max_body_bytes, Handler handler,
+                                                      LoopPicker* connection_loops) {
+  return start_async(
+      io, listen, max_body_bytes,
+      [handler = std::move(handler)](HttpRequest& request, Responder respond) {
+        respond(handler(request));
+      },
+      nullptr, connection_loops);
 }
 
 Result<std::unique_ptr<HttpServer>> HttpServer::start_async(
     asio::io_context& io, const ListenAddress& listen, uint64_t max_body_bytes,
-    AsyncHandler handler, std::shared_ptr<asio::ssl::context> tls) {
+    AsyncHandler handler, std::shared_ptr<asio::ssl::context> tls, LoopPicker* connection_loops) {
   auto state = std::make_shared<ServerState>();
   state->handler = std::move(handler);
   state->max_body_bytes = max_body_bytes;
   state->tls = std::move(tls);
+  state->connection_loops = connection_loops;
   auto server = std::make_unique<BeastHttpServer>(io, std::move(state));
   if (Status s = server->open(listen); !s) return s.error();
   server->run();

@@ -12,6 +12,7 @@
 
 #include "config/config.h"
 #include "core/result.h"
+#include "net/loop_picker.h"
 
 namespace sluice {
 
@@ -49,14 +50,15 @@ class HttpServer {
   [[nodiscard]] virtual uint16_t port() const = 0;
   virtual void stop() = 0;
 
-  [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start(boost::asio::io_context& io,
-                                                                 const ListenAddress& listen,
-                                                                 uint64_t max_body_bytes,
-                                                                 Handler handler);
+  // The listener runs on `io`; connections on `connection_loops` (round robin), or on `io`.
+  [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start(
+      boost::asio::io_context& io, const ListenAddress& listen, uint64_t max_body_bytes,
+      Handler handler, LoopPicker* connection_loops = nullptr);
   // With `tls`, connections are HTTPS (the context holds the certificate and key).
   [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start_async(
       boost::asio::io_context& io, const ListenAddress& listen, uint64_t max_body_bytes,
-      AsyncHandler handler, std::shared_ptr<boost::asio::ssl::context> tls = nullptr);
+      AsyncHandler handler, std::shared_ptr<boost::asio::ssl::context> tls = nullptr,
+      LoopPicker* connection_loops = nullptr);
 };
 
 }  // namespace sluice

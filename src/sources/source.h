@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "core/result.h"
 #include "core/source_counters.h"
+#include "net/loop_picker.h"
 #include "topology/routing_table.h"
 
 namespace sluice {
@@ -17,8 +18,14 @@ namespace sluice {
 struct SourceContext {
   const SourceConfig& config;
   const ActiveRoutes& routes;   // the routing table of the active configuration
-  boost::asio::io_context& io;  // the ingest loop(s): several threads may run it
+  boost::asio::io_context& io;  // the source's own loop: listeners, timers, UDP
   SourceCounters& counters;
+  // Where accepted connections run (the ingest loops); nullptr: on `io`.
+  LoopPicker* connection_loops = nullptr;
+
+  [[nodiscard]] boost::asio::io_context& connection_loop() const {
+    return connection_loops != nullptr ? connection_loops->next() : io;
+  }
 };
 
 // A listener that feeds IngestSessions. start() binds (so a port in use is reported at once);

@@ -1,6 +1,7 @@
 #include "net/http_server.h"
 
 #include <atomic>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -179,6 +180,47 @@ TEST_F(HttpServerTest, StopClosesIdleConnections) {
   EXPECT_TRUE(client.closed_by_server());
   HttpTestClient after(server_->port());
   EXPECT_EQ(after.request("GET", "/").status, 0);
+}
+
+// Connections are dealt out over the loops of a LoopPicker, round robin, each loop one thread;
+// the listener stays on its own loop.
+TEST(HttpServerLoops, ConnectionsRunOnTheIngestLoopsInTurn) {
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  boost::asio::io_context listener_io, a, b;
+  std::vector<Guard> guards{Guard(listener_io.get_executor()), Guard(a.get_executor()),
+                            Guard(b.get_executor())};
+  std::vector<std::thread> threads;
+  std::vector<std::thread::id> loop_threads;
+  for (auto* io : {&listener_io, &a, &b}) threads.emplace_back([io] { io->run(); });
+  for (auto& t : threads) loop_threads.push_back(t.get_id());
+  LoopPicker picker({&a, &b});
+  std::mutex mu;
+  std::vector<std::thread::id> served;
+  auto server = HttpServer::start(
+      listener_io, {"127.0.0.1", 0}, 1024,
+      [&](HttpRequest&) {
+        std::lock_guard lock(mu);
+        served.push_back(std::this_thread::get_id());
+        return HttpResponse{};
+      },
+      &picker);
+  ASSERT_TRUE(server.ok()) << server.error().message();
+  for (int i = 0; i < 4; ++i) {
+    HttpTestClient client((*server)->port());
+    // Two requests on one connection: the same loop serves both.
+    EXPECT_EQ(client.request("GET", "/").status, 200);
+    EXPECT_EQ(client.request("GET", "/").status, 200);
+  }
+  (*server)->stop();
+  for (auto& g : guards) g.reset();
+  for (auto* io : {&listener_io, &a, &b}) io->stop();
+  for (auto& t : threads) t.join();
+  ASSERT_EQ(served.size(), 8u);
+  for (size_t i = 0; i < served.size(); i += 2) EXPECT_EQ(served[i], served[i + 1]);
+  EXPECT_EQ(served[0], loop_threads[1]);  // a
+  EXPECT_EQ(served[2], loop_threads[2]);  // b
+  EXPECT_EQ(served[4], loop_threads[1]);
+  EXPECT_EQ(served[6], loop_threads[2]);
 }
 
 }  // namespace

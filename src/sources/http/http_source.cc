@@ -129,7 +129,7 @@ Status HttpSource::start() {
       [this](HttpRequest& request, HttpServer::Responder respond) {
         handle(request, std::move(respond));
       },
-      std::move(tls));
+      std::move(tls), ctx_.connection_loops);
   if (!server) return Error(fmt::format("source {}: {}", kind_name(), server.error().message()));
   server_ = std::move(*server);
   return {};

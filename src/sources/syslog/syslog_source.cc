@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <functional>
 #include <type_traits>
 #include <vector>
 
@@ -276,8 +277,9 @@ class StreamConnection final : public Connection,
 
 class TcpListener : public std::enable_shared_from_this<TcpListener> {
  public:
-  TcpListener(asio::io_context& io, std::shared_ptr<Shared> shared)
-      : io_(io),
+  TcpListener(asio::io_context& io, std::shared_ptr<Shared> shared,
+              std::function<asio::io_context&()> connection_loop)
+      : connection_loop_(std::move(connection_loop)),
         acceptor_(asio::make_strand(io)),
         retry_(acceptor_.get_executor()),
         shared_(std::move(shared)) {}
@@ -299,7 +301,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   }
 
   void accept() {
-    acceptor_.async_accept(asio::make_strand(io_),
+    acceptor_.async_accept(asio::make_strand(connection_loop_()),
                            [self = shared_from_this()](error_code ec, tcp::socket socket) {
                              self->on_accept(ec, std::move(socket));
                            });
@@ -342,7 +344,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
     accept();
   }
 
-  asio::io_context& io_;
+  std::function<asio::io_context&()> connection_loop_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
   std::shared_ptr<Shared> shared_;
@@ -538,7 +540,8 @@ Status SyslogSource::start() {
     udp_ = std::move(udp);
     udp_->start();
   } else {
-    auto listener = std::make_shared<TcpListener>(ctx_.io, shared_);
+    auto listener = std::make_shared<TcpListener>(
+        ctx_.io, shared_, [ctx = ctx_]() -> asio::io_context& { return ctx.connection_loop(); });
     if (Status s = listener->open(tcp::endpoint(*address, ctx_.config.listen.port)); !s) return s;
     port_ = listener->port();
     name_bound_port();
