@@ -6,14 +6,19 @@
 
 #include "core/json_text.h"
 #include "core/json_writer.h"
+#include "core/utf8.h"
 
 namespace sluice {
 namespace {
 
+// A Prometheus label value: valid UTF-8 (invalid bytes become U+FFFD, or one hostile service id
+// in a log line would make every scrape fail) with backslash, double quote and newline escaped.
 std::string label(std::string_view v) {
-  // Prometheus label values escape backslash, double quote and newline.
+  std::string utf8;
+  append_valid_utf8(utf8, v);
   std::string out;
-  for (char c : v) {
+  out.reserve(utf8.size());
+  for (char c : utf8) {
     if (c == '\\')
       out += "\\\\";
     else if (c == '"')

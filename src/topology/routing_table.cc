@@ -4,17 +4,28 @@ namespace sluice {
 
 void UnknownEndpoints::count(std::string_view service_id, std::string_view endpoint) {
   std::lock_guard lock(mu_);
-  // Bound the map: a client spraying random names must not grow memory without limit.
   auto key =
       std::make_pair(std::string(service_id.substr(0, 128)), std::string(endpoint.substr(0, 128)));
-  auto it = counts_.find(key);
-  if (it != counts_.end()) {
+  if (auto it = counts_.find(key); it != counts_.end()) {
     ++it->second;
-  } else if (counts_.size() < 10000) {
-    counts_.emplace(std::move(key), 1);
-  } else {
-    ++counts_[{"(other)", "(other)"}];
+    return;
   }
+  // Bound the series: a client spraying random names must grow neither memory nor /metrics.
+  // Names past the caps are counted under "(other)".
+  auto service = names_per_service_.find(key.first);
+  if (service == names_per_service_.end()) {
+    if (names_per_service_.size() >= kMaxServices) {
+      ++counts_[{"(other)", "(other)"}];
+      return;
+    }
+    service = names_per_service_.emplace(key.first, 0).first;
+  }
+  if (service->second >= kMaxNamesPerService) {
+    ++counts_[{key.first, "(other)"}];
+    return;
+  }
+  ++service->second;
+  counts_.emplace(std::move(key), 1);
 }
 
 std::map<std::pair<std::string, std::string>, uint64_t> UnknownEndpoints::counts() const {

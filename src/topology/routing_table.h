@@ -60,12 +60,18 @@ struct ServiceRoutes {
 // (service, name) for /metrics. Shared by every version: the counts outlive activations.
 class UnknownEndpoints {
  public:
+  // At most this many service ids, each with at most this many endpoint names (beyond them:
+  // "(other)"), so at most about 2,100 series of sluice_unknown_endpoint_total.
+  static constexpr size_t kMaxServices = 100;
+  static constexpr size_t kMaxNamesPerService = 20;
+
   void count(std::string_view service_id, std::string_view endpoint);
   [[nodiscard]] std::map<std::pair<std::string, std::string>, uint64_t> counts() const;
 
  private:
   mutable std::mutex mu_;
   std::map<std::pair<std::string, std::string>, uint64_t> counts_;
+  std::map<std::string, size_t, std::less<>> names_per_service_;
 };
 
 // The routing of one configuration version: services found by id and endpoints by name in
