@@ -52,7 +52,11 @@ struct SourceConfig {
   PayloadKind payload = PayloadKind::kAuto;
   std::string tls_cert, tls_key;
   uint64_t max_body_bytes = 10 * 1024 * 1024;  // http, fastly
-  FastlyReceiverConfig fastly;                 // fastly
+  // TCP sources (syslog tcp/tls, http, fastly): open connections at most; more are closed at
+  // once and counted. The engine may lower it to fit RLIMIT_NOFILE (core/fd_limit.h).
+  uint64_t max_connections = 4096;
+  double idle_timeout_seconds = 600;  // syslog tcp/tls: a connection silent this long is closed
+  FastlyReceiverConfig fastly;        // fastly
 };
 
 enum class MessageType : uint8_t { kClassic, kLoggly, kLogplex, kBlank };

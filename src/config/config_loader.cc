@@ -148,7 +148,11 @@ void read_sources(const toml::array* sources, Config& config, ConfigErrors& erro
       if (auto c = r.string("tls_cert")) s.tls_cert = *c;
       if (auto k = r.string("tls_key")) s.tls_key = *k;
     }
+    if (s.type != SourceType::kStdin) {
+      if (auto n = r.integer("max_connections", 1, 1 << 20)) s.max_connections = uint64_t(*n);
+    }
     if (s.type == SourceType::kSyslog) {
+      if (auto t = r.seconds("idle_timeout", 1, 86400)) s.idle_timeout_seconds = *t;
       if (auto p = r.choice("protocol", {"tcp", "udp", "tls"})) {
         s.transport = *p == "tcp"   ? Transport::kTcp
                       : *p == "udp" ? Transport::kUdp

@@ -201,6 +201,12 @@ std::string Api::metrics() const {
                  [](const SourceCounters& c) { return c.rejected.load(); });
   source_counter("sluice_source_bytes_total", "Bytes received.",
                  [](const SourceCounters& c) { return c.bytes.load(); });
+  source_counter("sluice_source_connections_refused_total",
+                 "Connections closed at once because the source had max_connections open.",
+                 [](const SourceCounters& c) { return c.refused.load(); });
+  source_counter("sluice_source_idle_closed_total",
+                 "Connections closed after sending nothing for idle_timeout.",
+                 [](const SourceCounters& c) { return c.idle_closed.load(); });
   return out;
 }
 

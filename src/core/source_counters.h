@@ -12,6 +12,8 @@ struct SourceCounters {
   std::atomic<uint64_t> rejected{0};  // messages that were not a valid log statement or record
   std::atomic<uint64_t> bytes{0};
   std::atomic<uint64_t> connections{0};
+  std::atomic<uint64_t> refused{0};      // connections closed at once: max_connections reached
+  std::atomic<uint64_t> idle_closed{0};  // connections closed after idle_timeout
 };
 
 }  // namespace sluice

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include <boost/asio/post.hpp>
+#include "core/fd_limit.h"
 #include "core/log.h"
 #include "core/usable_cpus.h"
 
@@ -21,6 +22,30 @@
 
 namespace sluice {
 namespace {
+
+// Raises the open-file limit and lowers the TCP sources' max_connections where their total
+// would not fit under it with the reserve (core/fd_limit.h), saying so.
+void fit_connections_to_fd_limit(Config& config) {
+  uint64_t limit = raise_fd_limit();
+  std::vector<SourceConfig*> tcp;
+  std::vector<uint64_t> wanted;
+  for (SourceConfig& s : config.sources) {
+    if (s.type == SourceType::kStdin) continue;
+    if (s.type == SourceType::kSyslog && s.transport == Transport::kUdp) continue;
+    tcp.push_back(&s);
+    wanted.push_back(s.max_connections);
+  }
+  std::vector<uint64_t> caps = fit_connection_caps(wanted, limit);
+  for (size_t i = 0; i < tcp.size(); ++i) {
+    if (caps[i] < wanted[i]) {
+      log_warn(
+          "source {}: max_connections {} lowered to {}: the open-file limit is {} "
+          "(RLIMIT_NOFILE), {} of them kept for the API, queues and sinks",
+          tcp[i]->listen.to_string(), wanted[i], caps[i], limit, kReservedFds);
+      tcp[i]->max_connections = caps[i];
+    }
+  }
+}
 
 std::string this_hostname() {
   char name[256] = {};
@@ -132,6 +157,7 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   e.connection_loops_ = std::make_unique<LoopPicker>(std::move(ingest));
   boost::asio::io_context& first = *e.ingest_loops_.front();
 
+  fit_connections_to_fd_limit(e.config_);
   std::vector<SourceInfo> source_infos;
   for (const SourceConfig& sc : e.config_.sources) {
     e.source_counters_.push_back(std::make_unique<SourceCounters>());
@@ -146,9 +172,15 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   e.api_ = std::make_unique<Api>(*e.topology_, e.reloads_, std::move(source_infos));
   if (e.config_.api.enabled) {
     Api* api = e.api_.get();
+    HttpServerOptions options;
+    options.connection_loops = e.connection_loops_.get();
+    // Within the descriptors kept in reserve (core/fd_limit.h), so that a source at its cap
+    // cannot starve /health.
+    options.max_connections = kApiMaxConnections;
+    options.name = "api";
     auto server = HttpServer::start(
         first, e.config_.api.listen, 64 * 1024,
-        [api](HttpRequest& req) { return api->handle(req); }, e.connection_loops_.get());
+        [api](HttpRequest& req) { return api->handle(req); }, options);
     if (!server) return Error(fmt::format("[api] listen: {}", server.error().message()));
     e.api_server_ = std::move(*server);
   }

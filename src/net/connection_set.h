@@ -39,6 +39,16 @@ class ConnectionSet {
     }
     return out;
   }
+  // The connections alive now (for a periodic look at them, such as an idle sweep).
+  std::vector<std::shared_ptr<Connection>> snapshot() const {
+    std::lock_guard lock(mu_);
+    std::vector<std::shared_ptr<Connection>> out;
+    out.reserve(live_.size());
+    for (auto& [raw, weak] : live_) {
+      if (auto c = weak.lock()) out.push_back(std::move(c));
+    }
+    return out;
+  }
   [[nodiscard]] bool stopping() const {
     std::lock_guard lock(mu_);
     return stopping_;

@@ -14,6 +14,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 
+#include "core/rate_limited_log.h"
 #include "net/connection_set.h"
 #include "net/listen_address.h"
 
@@ -142,8 +143,8 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 struct ServerState {
   HttpServer::AsyncHandler handler;
   uint64_t max_body_bytes = 0;
-  std::shared_ptr<asio::ssl::context> tls;  // nullptr: plain HTTP
-  LoopPicker* connection_loops = nullptr;   // nullptr: connections run on the listener's loop
+  HttpServerOptions options;
+  std::unique_ptr<RateLimitedLog> log;  // refused connections
   ConnectionSet<Connection> sessions;
 };
 
@@ -343,8 +344,9 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void accept() {
-    asio::io_context& loop =
-        state_->connection_loops != nullptr ? state_->connection_loops->next() : io_;
+    asio::io_context& loop = state_->options.connection_loops != nullptr
+                                 ? state_->options.connection_loops->next()
+                                 : io_;
     acceptor_.async_accept(asio::make_strand(loop),
                            [self = shared_from_this()](error_code ec, tcp::socket socket) {
                              self->on_accept(ec, std::move(socket));
@@ -371,10 +373,23 @@ class Listener : public std::enable_shared_from_this<Listener> {
       });
       return;
     }
-    if (state_->tls) {
+    const HttpServerOptions& o = state_->options;
+    if (o.max_connections != 0 && state_->sessions.size() >= o.max_connections) {
+      if (o.refused != nullptr) o.refused->fetch_add(1, std::memory_order_relaxed);
+      error_code peer_ec;
+      auto peer = socket.remote_endpoint(peer_ec);
+      state_->log->log("refused a connection from {}: {} connections already (max_connections)",
+                       peer_ec
+                           ? std::string("?")
+                           : peer.address().to_string(peer_ec) + ":" + std::to_string(peer.port()),
+                       o.max_connections);
+      error_code ignored;
+      socket.close(ignored);
+      return accept();
+    }
+    if (o.tls) {
       using TlsStream = beast::ssl_stream<beast::tcp_stream>;
-      std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *state_->tls), state_)
-          ->start();
+      std::make_shared<Session<TlsStream>>(TlsStream(std::move(socket), *o.tls), state_)->start();
     } else {
       std::make_shared<Session<beast::tcp_stream>>(beast::tcp_stream(std::move(socket)), state_)
           ->start();
@@ -422,23 +437,25 @@ class BeastHttpServer final : public HttpServer {
 Result<std::unique_ptr<HttpServer>> HttpServer::start(asio::io_context& io,
                                                       const ListenAddress& listen,
                                                       uint64_t max_body_bytes, Handler handler,
-                                                      LoopPicker* connection_loops) {
+                                                      const HttpServerOptions& options) {
   return start_async(
       io, listen, max_body_bytes,
       [handler = std::move(handler)](HttpRequest& request, Responder respond) {
         respond(handler(request));
       },
-      nullptr, connection_loops);
+      options);
 }
 
-Result<std::unique_ptr<HttpServer>> HttpServer::start_async(
-    asio::io_context& io, const ListenAddress& listen, uint64_t max_body_bytes,
-    AsyncHandler handler, std::shared_ptr<asio::ssl::context> tls, LoopPicker* connection_loops) {
+Result<std::unique_ptr<HttpServer>> HttpServer::start_async(asio::io_context& io,
+                                                            const ListenAddress& listen,
+                                                            uint64_t max_body_bytes,
+                                                            AsyncHandler handler,
+                                                            const HttpServerOptions& options) {
   auto state = std::make_shared<ServerState>();
   state->handler = std::move(handler);
   state->max_body_bytes = max_body_bytes;
-  state->tls = std::move(tls);
-  state->connection_loops = connection_loops;
+  state->options = options;
+  state->log = std::make_unique<RateLimitedLog>("sluice: " + options.name);
   auto server = std::make_unique<BeastHttpServer>(io, std::move(state));
   if (Status s = server->open(listen); !s) return s.error();
   server->run();

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -36,6 +37,18 @@ struct HttpResponse {
 // A small HTTP/1.1 server (Boost.Beast) for the API and HTTP ingest: keep-alive, a body limit
 // answered with 413, optional TLS, and one handler called on the io thread that read the
 // request.
+struct HttpServerOptions {
+  std::shared_ptr<boost::asio::ssl::context> tls;  // set: connections are HTTPS
+  // The listener runs on the server's io_context; connections on these loops (round robin),
+  // or on the listener's when null.
+  LoopPicker* connection_loops = nullptr;
+  // At most this many connections at once (0: no cap). One past the cap is accepted and closed
+  // at once, counted in `refused` and logged (rate-limited) under `name`.
+  uint64_t max_connections = 0;
+  std::atomic<uint64_t>* refused = nullptr;
+  std::string name = "http";
+};
+
 class HttpServer {
  public:
   using Handler = std::function<HttpResponse(HttpRequest&)>;
@@ -50,15 +63,12 @@ class HttpServer {
   [[nodiscard]] virtual uint16_t port() const = 0;
   virtual void stop() = 0;
 
-  // The listener runs on `io`; connections on `connection_loops` (round robin), or on `io`.
   [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start(
       boost::asio::io_context& io, const ListenAddress& listen, uint64_t max_body_bytes,
-      Handler handler, LoopPicker* connection_loops = nullptr);
-  // With `tls`, connections are HTTPS (the context holds the certificate and key).
+      Handler handler, const HttpServerOptions& options = {});
   [[nodiscard]] static Result<std::unique_ptr<HttpServer>> start_async(
       boost::asio::io_context& io, const ListenAddress& listen, uint64_t max_body_bytes,
-      AsyncHandler handler, std::shared_ptr<boost::asio::ssl::context> tls = nullptr,
-      LoopPicker* connection_loops = nullptr);
+      AsyncHandler handler, const HttpServerOptions& options = {});
 };
 
 }  // namespace sluice

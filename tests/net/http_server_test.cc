@@ -203,7 +203,7 @@ TEST(HttpServerLoops, ConnectionsRunOnTheIngestLoopsInTurn) {
         served.push_back(std::this_thread::get_id());
         return HttpResponse{};
       },
-      &picker);
+      HttpServerOptions{.connection_loops = &picker});
   ASSERT_TRUE(server.ok()) << server.error().message();
   for (int i = 0; i < 4; ++i) {
     HttpTestClient client((*server)->port());
@@ -221,6 +221,29 @@ TEST(HttpServerLoops, ConnectionsRunOnTheIngestLoopsInTurn) {
   EXPECT_EQ(served[2], loop_threads[2]);  // b
   EXPECT_EQ(served[4], loop_threads[1]);
   EXPECT_EQ(served[6], loop_threads[2]);
+}
+
+TEST(HttpServerLoops, ConnectionsPastTheCapAreClosedAndCounted) {
+  using Guard = boost::asio::executor_work_guard<boost::asio::io_context::executor_type>;
+  boost::asio::io_context io;
+  Guard guard(io.get_executor());
+  std::thread thread([&] { io.run(); });
+  std::atomic<uint64_t> refused{0};
+  auto server = HttpServer::start(
+      io, {"127.0.0.1", 0}, 1024, [](HttpRequest&) { return HttpResponse{}; },
+      HttpServerOptions{.max_connections = 2, .refused = &refused});
+  ASSERT_TRUE(server.ok());
+  HttpTestClient a((*server)->port()), b((*server)->port());
+  EXPECT_EQ(a.request("GET", "/").status, 200);
+  EXPECT_EQ(b.request("GET", "/").status, 200);
+  HttpTestClient c((*server)->port());
+  EXPECT_EQ(c.request("GET", "/").status, 0);  // closed without an answer
+  EXPECT_EQ(refused.load(), 1u);
+  EXPECT_EQ(a.request("GET", "/").status, 200);  // the two held ones still work
+  (*server)->stop();
+  guard.reset();
+  io.stop();
+  thread.join();
 }
 
 }  // namespace

@@ -124,12 +124,18 @@ Status HttpSource::start() {
     if (!loaded) return loaded.error();
     tls = std::move(*loaded);
   }
+  HttpServerOptions options;
+  options.tls = std::move(tls);
+  options.connection_loops = ctx_.connection_loops;
+  options.max_connections = ctx_.config.max_connections;
+  options.refused = &ctx_.counters.refused;
+  options.name = "source " + describe();
   auto server = HttpServer::start_async(
       ctx_.io, ctx_.config.listen, ctx_.config.max_body_bytes,
       [this](HttpRequest& request, HttpServer::Responder respond) {
         handle(request, std::move(respond));
       },
-      std::move(tls), ctx_.connection_loops);
+      options);
   if (!server) return Error(fmt::format("source {}: {}", kind_name(), server.error().message()));
   server_ = std::move(*server);
   return {};

@@ -59,7 +59,13 @@ class Connection {
   virtual ~Connection() = default;
   // Asks the connection to stop reading, flush and close; returns at once.
   virtual void post_close() = 0;
+  // When it last received bytes (steady clock, ns); the UDP socket is never idle.
+  [[nodiscard]] virtual int64_t last_active_ns() const { return INT64_MAX; }
 };
+
+int64_t now_ns() {
+  return Clock::now().time_since_epoch().count();
+}
 
 // What a source shares with its connections. They hold it by shared_ptr, since their last
 // handlers may run after the source object is gone. Their destructors touch nothing else
@@ -167,6 +173,10 @@ class StreamConnection final : public Connection,
         peer_(std::move(peer)) {}
   ~StreamConnection() override { shared_->connections.remove(this); }
 
+  [[nodiscard]] int64_t last_active_ns() const override {
+    return last_active_ns_.load(std::memory_order_relaxed);
+  }
+
   void start() {
     if (!shared_->connections.add(this->shared_from_this())) return;
     asio::dispatch(stream_.get_executor(), [self = this->shared_from_this()] { self->begin(); });
@@ -221,6 +231,7 @@ class StreamConnection final : public Connection,
       handle_frame(*shared_, session_, frame, kind, peer, tally);
     };
     if (n > 0) {
+      last_active_ns_.store(now_ns(), std::memory_order_relaxed);
       framer_.commit(n);
       shared_->counters.bytes.fetch_add(n, std::memory_order_relaxed);
       framer_.drain(on_frame);
@@ -267,6 +278,7 @@ class StreamConnection final : public Connection,
 
   Stream stream_;
   asio::steady_timer timer_;
+  std::atomic<int64_t> last_active_ns_{now_ns()};
   StreamFramer framer_;
   IngestSession session_;
   std::shared_ptr<Shared> shared_;
@@ -282,6 +294,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
       : connection_loop_(std::move(connection_loop)),
         acceptor_(asio::make_strand(io)),
         retry_(acceptor_.get_executor()),
+        sweep_(acceptor_.get_executor()),
         shared_(std::move(shared)) {}
 
   Status open(const tcp::endpoint& endpoint) {
@@ -312,6 +325,26 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
       error_code ignored;
       self->acceptor_.close(ignored);
       self->retry_.cancel();
+      self->sweep_.cancel();
+    });
+  }
+
+  // Closes, every quarter of idle_timeout, the connections that received nothing for
+  // idle_timeout: an idle sender holds a descriptor and buffers that others could use.
+  void sweep_idle() {
+    auto timeout = std::chrono::duration_cast<Clock::duration>(
+        std::chrono::duration<double>(shared_->config.idle_timeout_seconds));
+    sweep_.expires_after(std::max<Clock::duration>(timeout / 4, std::chrono::seconds(1)));
+    sweep_.async_wait([self = shared_from_this(), timeout](error_code ec) {
+      if (ec || !self->acceptor_.is_open()) return;
+      int64_t cutoff = now_ns() - int64_t(timeout.count());
+      for (const auto& c : self->shared_->connections.snapshot()) {
+        if (c->last_active_ns() < cutoff) {
+          self->shared_->counters.idle_closed.fetch_add(1, std::memory_order_relaxed);
+          c->post_close();
+        }
+      }
+      self->sweep_idle();
     });
   }
 
@@ -329,9 +362,19 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
       });
       return;
     }
-    shared_->counters.connections.fetch_add(1, std::memory_order_relaxed);
     error_code peer_ec;
     std::string peer = endpoint_string(socket.remote_endpoint(peer_ec));
+    if (shared_->connections.size() >= shared_->config.max_connections) {
+      // At the cap, the connection is taken and closed at once: left in the backlog it would
+      // hold the sender (and a descriptor) without a word.
+      shared_->counters.refused.fetch_add(1, std::memory_order_relaxed);
+      shared_->log.log("refused a connection from {}: {} connections already (max_connections)",
+                       peer, shared_->config.max_connections);
+      error_code ignored;
+      socket.close(ignored);
+      return accept();
+    }
+    shared_->counters.connections.fetch_add(1, std::memory_order_relaxed);
     if (shared_->tls) {
       using TlsStream = ssl::stream<tcp::socket>;
       std::make_shared<StreamConnection<TlsStream>>(TlsStream(std::move(socket), *shared_->tls),
@@ -347,6 +390,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   std::function<asio::io_context&()> connection_loop_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
+  asio::steady_timer sweep_;
   std::shared_ptr<Shared> shared_;
   uint16_t port_ = 0;
 };
@@ -547,6 +591,7 @@ Status SyslogSource::start() {
     name_bound_port();
     listener_ = std::move(listener);
     listener_->accept();
+    listener_->sweep_idle();
   }
   return {};
 }

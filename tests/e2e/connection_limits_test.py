@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Descriptor exhaustion cannot lock out ingest or the API (issue 14, item 1).
+
+sluice runs with RLIMIT_NOFILE 1024:1024, so raising the soft limit cannot help; 1,100 idle
+connections to its syslog TCP port would use every descriptor. Checks:
+  - the sources' max_connections are lowered to fit the limit, with a warning that says so;
+  - while the connections are held, /health answers and an HTTP ingest POST is accepted and
+    delivered, each in under a second;
+  - connections past the cap are closed at once, counted in
+    sluice_source_connections_refused_total and logged;
+  - idle connections are closed after idle_timeout and counted in
+    sluice_source_idle_closed_total.
+Everything stays on 127.0.0.1."""
+
+import argparse
+import os
+import resource
+import select
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+from harness import free_port, read_lines, wait_until
+
+CONNECTIONS = 1100
+IDLE_TIMEOUT = 4
+
+
+def low_fd_limit():
+    resource.setrlimit(resource.RLIMIT_NOFILE, (1024, 1024))
+
+
+def timed(fn):
+    t0 = time.monotonic()
+    value = fn()
+    return value, time.monotonic() - t0
+
+
+def metric(api, name):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + '{source="syslog'):
+                return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--sluice", required=True)
+    args = p.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
+    failures = []
+    with tempfile.TemporaryDirectory() as w:
+        api, syslog_port, http_port = free_port(), free_port(), free_port()
+        out = os.path.join(w, "out.log")
+        conf = os.path.join(w, "sluice.toml")
+        with open(conf, "w") as f:
+            f.write("""[api]
+listen = "127.0.0.1:%d"
+[[source]]
+type = "syslog"
+listen = "127.0.0.1:%d"
+idle_timeout = %d
+[[source]]
+type = "http"
+listen = "127.0.0.1:%d"
+[[service]]
+id = "svc1"
+  [[service.logging]]
+  type = "file"
+  name = "ep"
+  path = "%s"
+  placement = "none"
+""" % (api, syslog_port, IDLE_TIMEOUT, http_port, out))
+        err_path = os.path.join(w, "stderr")
+        proc = subprocess.Popen([args.sluice, "run", "-c", conf], stdout=subprocess.DEVNULL,
+                                stderr=open(err_path, "w"), preexec_fn=low_fd_limit)
+        held = []
+        try:
+            wait_until(lambda: _up(api), 20, "sluice to start")
+            for _ in range(CONNECTIONS):
+                s = socket.socket()
+                s.setblocking(False)
+                s.connect_ex(("127.0.0.1", syslog_port))
+                held.append(s)
+            time.sleep(0.5)  # let the accepts happen; what follows must not depend on it
+
+            def health():
+                with urllib.request.urlopen("http://127.0.0.1:%d/health" % api, timeout=5) as r:
+                    return r.status
+            status, took = timed(health)
+            if status != 200 or took > 1.0:
+                failures.append("/health: %s after %.2f s while %d connections are held"
+                                % (status, took, CONNECTIONS))
+
+            def ingest():
+                req = urllib.request.Request(
+                    "http://127.0.0.1:%d/ingest/logs" % http_port,
+                    data=b"syslog svc1 ep :: still accepted\n", method="POST",
+                    headers={"Content-Type": "application/x-ndjson"})
+                with urllib.request.urlopen(req, timeout=5) as r:
+                    return r.status
+            status, took = timed(ingest)
+            if status != 202 or took > 1.0:
+                failures.append("ingest: %s after %.2f s while %d connections are held"
+                                % (status, took, CONNECTIONS))
+            wait_until(lambda: read_lines(out) == ["still accepted"], 10, "the ingested line")
+
+            refused = wait_until(lambda: metric(api, "sluice_source_connections_refused_total"),
+                                 10, "refused connections to be counted")
+            if refused < CONNECTIONS - 768:
+                failures.append("only %d connections refused" % refused)
+            stderr = open(err_path).read()
+            for want in ("max_connections 4096 lowered to", "refused a connection from"):
+                if want not in stderr:
+                    failures.append("stderr lacks %r:\n%s" % (want, stderr[-1500:]))
+
+            # Idle ones are closed by the server after idle_timeout: every held socket sees EOF.
+            def all_closed():
+                poller = select.poll()
+                by_fd = {s.fileno(): s for s in held}
+                for fd in by_fd:
+                    poller.register(fd, select.POLLIN)
+                for fd, _ in poller.poll(0):
+                    s = by_fd[fd]
+                    try:
+                        if s.recv(1) == b"":
+                            held.remove(s)
+                            s.close()
+                    except OSError:
+                        held.remove(s)
+                        s.close()
+                return not held
+            wait_until(all_closed, IDLE_TIMEOUT * 4, "every held connection to be closed",
+                       interval=0.2)
+            idle = metric(api, "sluice_source_idle_closed_total")
+            if not idle or idle < 1:
+                failures.append("no idle connection counted as closed (%r)" % idle)
+        finally:
+            for s in held:
+                s.close()
+            proc.terminate()
+            proc.wait(timeout=30)
+    if failures:
+        print("FAIL\n" + "\n".join(failures))
+        return 1
+    print("ok: %d idle connections: caps fitted to RLIMIT_NOFILE, /health and ingest answer, "
+          "refusals and idle closes counted" % CONNECTIONS)
+    return 0
+
+
+def _up(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
+
+
+if __name__ == "__main__":
+    sys.exit(main())
