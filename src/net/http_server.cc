@@ -205,6 +205,22 @@ void Session<Stream>::on_header(error_code ec) {
   }
   if (ec) return close();  // the connection broke: nothing to answer
 
+  // Request smuggling: a Transfer-Encoding other than chunked leaves the body's length unknown
+  // (RFC 9112 6.3: 400 and close), and one beside a Content-Length is ambiguous. Either way
+  // the body would be read as the next request.
+  const auto& head = parser_->get();
+  if (auto te = head[http::field::transfer_encoding]; !te.empty()) {
+    if (!beast::iequals(te, "chunked")) {
+      return answer_error(http::status::bad_request,
+                          fmt::format("Transfer-Encoding \"{}\" is not supported: send the body "
+                                      "with Content-Length or Transfer-Encoding: chunked",
+                                      std::string_view(te.data(), te.size())));
+    }
+    if (head.find(http::field::content_length) != head.end()) {
+      return answer_error(http::status::bad_request,
+                          "the request has both Content-Length and Transfer-Encoding");
+    }
+  }
   // Refuse an oversized body before reading it.
   if (auto length = parser_->content_length(); length && *length > state_->max_body_bytes) {
     return answer_error(http::status::payload_too_large,

@@ -197,6 +197,50 @@ TEST_F(HttpSourceTest, PathsMethodsAndServices) {
   EXPECT_EQ(harness_->counters().messages.load(), 0u);
 }
 
+TEST_F(HttpSourceTest, ABodyOfOnlyBadLinesIs400WithTheErrors) {
+  start();
+  HttpTestClient client(source_->port());
+  ClientResponse r = client.request("POST", "/ingest/svc1/requests", "{bad\nnot json\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_EQ(r.body.substr(0, 38), R"({"accepted":0,"rejected":2,"errors":[{)") << r.body;
+  r = client.request("POST", "/ingest/logs", "syslog nope x :: y\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find(R"(no service \"nope\")"), std::string::npos) << r.body;
+  // An empty body is not an error: nothing was sent, nothing was refused.
+  r = client.request("POST", "/ingest/logs", "");
+  EXPECT_EQ(r.status, 202);
+}
+
+// A Transfer-Encoding other than chunked would leave the body to be parsed as the next request
+// (request smuggling): 400, and the connection is closed.
+TEST_F(HttpSourceTest, TransferEncodingOtherThanChunkedIs400AndCloses) {
+  start();
+  const std::string smuggled =
+      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"
+      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n\r\n"
+      "syslog svc1 logs :: smuggled\n";
+  HttpTestClient client(source_->port());
+  ClientResponse r = client.raw(smuggled);
+  EXPECT_EQ(r.status, 400);
+  EXPECT_NE(r.body.find(R"(Transfer-Encoding \"gzip\" is not supported)"), std::string::npos)
+      << r.body;
+  EXPECT_EQ(client.read_response().status, 0);  // no second answer: the connection closed
+  HttpTestClient both(source_->port());
+  r = both.raw(
+      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
+  EXPECT_EQ(r.status, 400);
+  EXPECT_TRUE(SourceHarness::take_all(harness_->endpoint("svc1", "logs")).empty());
+  // Chunked alone is fine.
+  HttpTestClient chunked(source_->port());
+  r = chunked.raw(
+      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "1a\r\nsyslog svc1 logs :: ok ch\n\r\n0\r\n\r\n");
+  EXPECT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc1", "logs"), 1),
+            std::vector<std::string>{"ok ch"});
+}
+
 // when_full = block: a request whose lines do not all fit is accepted (the lines wait with the
 // source), later requests get 503 + Retry-After until the queue has room, and nothing accepted
 // is lost.

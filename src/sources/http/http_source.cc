@@ -205,6 +205,11 @@ void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
               outcome.accepted + outcome.rejected, outcome.errors.front().line,
               outcome.errors.front().reason);
   }
+  if (outcome.accepted == 0 && outcome.rejected > 0) {
+    // Nothing of it can be delivered: the client must see an error, not 202.
+    pool_->release(std::move(session), session->flush(), nullptr);
+    return respond(json_answer(400, outcome_json(outcome)));
+  }
   auto accepted = [respond, body = outcome_json(outcome)] { respond(json_answer(202, body)); };
   bool flushed = session->flush();
   if (flushed) {

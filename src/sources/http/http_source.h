@@ -17,7 +17,8 @@ struct SessionPool;
 
 // HTTP ingest: the router (IngestApiRouter for sluice's /ingest API, FastlyRouter for Fastly's
 // HTTPS logging) says what a request is; a body is ingested and answered
-// 202 {"accepted":N,"rejected":M,"errors":[{"line":k,"reason":"..."}]}. Body over the limit: 413.
+// 202 {"accepted":N,"rejected":M,"errors":[{"line":k,"reason":"..."}]}, or 400 with that body
+// when every line was rejected. Body over the limit: 413.
 // Bodies may be compressed (Content-Encoding: gzip or zstd); the limit applies to the decoded
 // body (413), a corrupt stream is 400 and another coding 415.
 //
