@@ -23,7 +23,7 @@ import tempfile
 import time
 import urllib.request
 
-from harness import free_port, read_lines, wait_until
+from harness import can_connect, free_port, read_lines, wait_until
 
 CONNECTIONS = 1100
 IDLE_TIMEOUT = 4
@@ -81,7 +81,7 @@ id = "svc1"
                                 stderr=open(err_path, "w"), preexec_fn=low_fd_limit)
         held = []
         try:
-            wait_until(lambda: _up(api), 20, "sluice to start")
+            wait_until(lambda: can_connect(api), 20, "sluice to start")
             for _ in range(CONNECTIONS):
                 s = socket.socket()
                 s.setblocking(False)
@@ -151,14 +151,6 @@ id = "svc1"
     print("ok: %d idle connections: caps fitted to RLIMIT_NOFILE, /health and ingest answer, "
           "refusals and idle closes counted" % CONNECTIONS)
     return 0
-
-
-def _up(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":

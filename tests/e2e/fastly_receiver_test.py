@@ -20,7 +20,8 @@ import subprocess
 import sys
 import tempfile
 
-from harness import Sluice, free_port, make_pki, read_lines, service_toml, wait_until
+from harness import (Sluice, can_connect, free_port, make_pki, read_lines, service_toml,
+                     wait_until)
 
 CA = [None]  # the test CA's certificate, set once made
 RECORD_FORMAT = ('{"req.method":"%{json.escape(req.method)}V",'
@@ -100,7 +101,7 @@ id = "edge"
         url = "https://127.0.0.1:%d/fastly/logs" % records_port
         sender = None
         try:
-            wait_until(lambda: read_lines(out) == [] and _listening(records_port), 20,
+            wait_until(lambda: read_lines(out) == [] and can_connect(records_port), 20,
                        "the receiver to start")
             endpoints = (
                 https_endpoint("j0-classic", url, '  json_format = "0"\n  message_type = "classic"')
@@ -180,15 +181,6 @@ id = "edge"
     print("ok: fastly receiver (challenge, json_format 0/1/2, classic/loggly/logplex/blank, "
           "PUT, gzip, custom header, lines)")
     return 0
-
-
-def _listening(port):
-    import socket
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":

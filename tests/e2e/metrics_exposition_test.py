@@ -14,7 +14,7 @@ import sys
 import tempfile
 import urllib.request
 
-from harness import free_port, wait_until
+from harness import can_connect, free_port, wait_until
 
 PROMTOOL_PATHS = ["/var/cache/sluice-peers/prometheus/usr/bin/promtool", "promtool"]
 
@@ -62,7 +62,7 @@ id = "svc1"
         proc = subprocess.Popen([args.sluice, "run", "-c", conf], stdout=subprocess.DEVNULL,
                                 stderr=open(os.path.join(w, "stderr"), "w"))
         try:
-            wait_until(lambda: _up(api), 20, "sluice to start")
+            wait_until(lambda: can_connect(api), 20, "sluice to start")
             hostile = [b"syslog sv\xffc1 x :: y", b'syslog svc1 a"b :: y', b"syslog svc1 a\\b :: y",
                        b"syslog svc1 \xc0\xaf :: y", b"syslog \xed\xa0\x80 ep :: y"]
             with socket.create_connection(("127.0.0.1", syslog_port)) as s:
@@ -96,14 +96,6 @@ id = "svc1"
         return 1
     print("ok: /metrics passes promtool after hostile names; unknown names add bounded series")
     return 0
-
-
-def _up(port):
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":
