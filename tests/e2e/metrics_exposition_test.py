@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import urllib.error
 import urllib.request
 
 from harness import can_connect, free_port, wait_until
@@ -71,7 +72,12 @@ id = "svc1"
             body += b"syslog svc1 via\xfehttp :: y\n"
             req = urllib.request.Request("http://127.0.0.1:%d/ingest/logs" % http_port, data=body,
                                          method="POST")
-            urllib.request.urlopen(req, timeout=30).read()
+            try:
+                urllib.request.urlopen(req, timeout=30).read()
+                failures.append("a body of only unknown endpoints was accepted")
+            except urllib.error.HTTPError as e:  # every line is rejected: 400 with the reasons
+                if e.code != 400:
+                    failures.append("a body of only unknown endpoints got %d, not 400" % e.code)
             wait_until(lambda: b'endpoint="x"' in get(api, "/metrics"), 10,
                        "the hostile line's series")
             metrics = get(api, "/metrics")

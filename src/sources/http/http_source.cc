@@ -207,7 +207,8 @@ void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
   }
   if (outcome.accepted == 0 && outcome.rejected > 0) {
     // Nothing of it can be delivered: the client must see an error, not 202.
-    pool_->release(std::move(session), session->flush(), nullptr);
+    bool flushed = session->flush();  // nothing was queued: flushing only ends the batch
+    pool_->release(std::move(session), flushed, nullptr);
     return respond(json_answer(400, outcome_json(outcome)));
   }
   auto accepted = [respond, body = outcome_json(outcome)] { respond(json_answer(202, body)); };
