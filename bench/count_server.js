@@ -1,6 +1,6 @@
-// The counting HTTP receiver of bench/compare.py's W3: it answers the domain-ownership challenge
-// with "*", reads every request body, counts requests, bytes and lines (newline bytes), and
-// answers 200. HTTP/1.1 keep-alive. GET /stats returns the counts as JSON:
+// The counting HTTP receiver of bench/compare.py's W3 and of bench/https_bench.py: it answers
+// the domain-ownership challenge with "*", reads every request body, counts requests, bytes and
+// lines (newline bytes), and answers 200. HTTP/1.1 keep-alive. GET /stats returns the counts as JSON:
 //   {"requests": R, "bytes": B, "lines": L}
 // Counting is one Buffer.indexOf (memchr) per line, so it keeps well ahead of the forwarders on
 // one core; compare.py reports its CPU seconds beside the forwarder's to show it.

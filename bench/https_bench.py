@@ -3,8 +3,8 @@
 
 A file of N log statements whose messages are 300-byte JSON access-log lines is sent with socat
 to a fresh sluice (syslog TCP source -> https endpoint, json_format 2) that delivers to
-bench/https_discard_server.js (Node, accepts and discards, counts bytes). For each codec the
-script measures, from the moment socat starts, the time until sluice reports every line
+bench/count_server.js (Node, accepts and discards, counts requests, bytes and lines). For each
+codec the script measures, from the moment socat starts, the time until sluice reports every line
 delivered, and prints lines/s, MB/s of uncompressed lines, wire MB/s, requests, and sluice's CPU
 seconds (user+system, all threads) and lines per CPU-second. With --runs N, each round runs
 every codec once (interleaved, so that a noisy machine hits all alike) and the medians follow.
@@ -120,7 +120,7 @@ def codec_fields(args, codec):
 
 def one_run(args, workdir, workload, codec):
     sink_port, tcp, api = free_port(), free_port(), free_port()
-    server = subprocess.Popen(["node", os.path.join(HERE, "https_discard_server.js"),
+    server = subprocess.Popen(["node", os.path.join(HERE, "count_server.js"),
                                str(sink_port)], stdout=subprocess.DEVNULL)
     config = os.path.join(workdir, "bench.toml")
     with open(config, "w") as f:

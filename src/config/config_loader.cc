@@ -143,12 +143,8 @@ void read_sources(const toml::array* sources, Config& config, ConfigErrors& erro
                                  : SourceType::kStdin;
     if (s.type != SourceType::kStdin) {
       if (auto listen = parse_listen(r, "listen", true)) s.listen = *listen;
-    }
-    if (s.type != SourceType::kStdin) {
       if (auto c = r.string("tls_cert")) s.tls_cert = *c;
       if (auto k = r.string("tls_key")) s.tls_key = *k;
-    }
-    if (s.type != SourceType::kStdin) {
       if (auto n = r.integer("max_connections", 1, 1 << 20)) s.max_connections = uint64_t(*n);
     }
     if (s.type == SourceType::kSyslog) {

@@ -122,8 +122,8 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   e.shutdown_grace_seconds_ = e.config_.shutdown_grace_seconds;
   set_log_level(e.config_.log_level);
 
-  unsigned delivery_threads =
-      e.config_.delivery_threads != 0 ? e.config_.delivery_threads : usable_cpus();
+  const unsigned cpus = usable_cpus();
+  unsigned delivery_threads = e.config_.delivery_threads != 0 ? e.config_.delivery_threads : cpus;
   TopologyOptions options;
   for (unsigned i = 0; i < delivery_threads; ++i) {
     e.delivery_loops_.push_back(std::make_unique<boost::asio::io_context>(1));
@@ -150,7 +150,7 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   for (const std::string& note : activated->notes) log_info("{}", note);
 
   std::vector<boost::asio::io_context*> ingest;
-  for (unsigned i = 0, n = usable_cpus(); i < n; ++i) {
+  for (unsigned i = 0; i < cpus; ++i) {
     e.ingest_loops_.push_back(std::make_unique<boost::asio::io_context>(1));
     ingest.push_back(e.ingest_loops_.back().get());
   }

@@ -6,15 +6,14 @@
 #include <vector>
 
 #include <boost/asio/executor_work_guard.hpp>
-
 #include <boost/asio/io_context.hpp>
-#include "net/loop_picker.h"
 
 #include "config/config.h"
 #include "control/api.h"
 #include "control/reload_log.h"
 #include "core/result.h"
 #include "net/http_server.h"
+#include "net/loop_picker.h"
 #include "sources/source.h"
 #include "topology/topology.h"
 

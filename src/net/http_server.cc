@@ -17,6 +17,7 @@
 #include "core/rate_limited_log.h"
 #include "net/connection_set.h"
 #include "net/listen_address.h"
+#include "net/peer_address.h"
 
 namespace sluice {
 
@@ -353,13 +354,11 @@ class Listener : public std::enable_shared_from_this<Listener> {
   }
 
   void accept() {
-    asio::io_context& loop = state_->options.connection_loops != nullptr
-                                 ? state_->options.connection_loops->next()
-                                 : io_;
-    acceptor_.async_accept(asio::make_strand(loop),
-                           [self = shared_from_this()](error_code ec, tcp::socket socket) {
-                             self->on_accept(ec, std::move(socket));
-                           });
+    acceptor_.async_accept(
+        asio::make_strand(connection_loop(state_->options.connection_loops, io_)),
+        [self = shared_from_this()](error_code ec, tcp::socket socket) {
+          self->on_accept(ec, std::move(socket));
+        });
   }
 
   void close() {
@@ -385,13 +384,8 @@ class Listener : public std::enable_shared_from_this<Listener> {
     const HttpServerOptions& o = state_->options;
     if (o.max_connections != 0 && state_->sessions.size() >= o.max_connections) {
       if (o.refused != nullptr) o.refused->fetch_add(1, std::memory_order_relaxed);
-      error_code peer_ec;
-      auto peer = socket.remote_endpoint(peer_ec);
       state_->log->log("refused a connection from {}: {} connections already (max_connections)",
-                       peer_ec
-                           ? std::string("?")
-                           : peer.address().to_string(peer_ec) + ":" + std::to_string(peer.port()),
-                       o.max_connections);
+                       peer_string(socket), o.max_connections);
       error_code ignored;
       socket.close(ignored);
       return accept();

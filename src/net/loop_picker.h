@@ -21,11 +21,16 @@ class LoopPicker {
   boost::asio::io_context& next() {
     return *loops_[next_.fetch_add(1, std::memory_order_relaxed) % loops_.size()];
   }
-  [[nodiscard]] size_t size() const { return loops_.size(); }
 
  private:
   std::vector<boost::asio::io_context*> loops_;
   std::atomic<size_t> next_{0};
 };
+
+// The loop for the next accepted connection: from `loops`, or `listener_loop` without them.
+inline boost::asio::io_context& connection_loop(LoopPicker* loops,
+                                                boost::asio::io_context& listener_loop) {
+  return loops != nullptr ? loops->next() : listener_loop;
+}
 
 }  // namespace sluice

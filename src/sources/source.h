@@ -22,10 +22,6 @@ struct SourceContext {
   SourceCounters& counters;
   // Where accepted connections run (the ingest loops); nullptr: on `io`.
   LoopPicker* connection_loops = nullptr;
-
-  [[nodiscard]] boost::asio::io_context& connection_loop() const {
-    return connection_loops != nullptr ? connection_loops->next() : io;
-  }
 };
 
 // A listener that feeds IngestSessions. start() binds (so a port in use is reported at once);

@@ -17,13 +17,12 @@ import os
 import resource
 import select
 import socket
-import subprocess
 import sys
 import tempfile
 import time
 import urllib.request
 
-from harness import can_connect, free_port, read_lines, wait_until
+from harness import Sluice, file_endpoint, free_port, read_lines, service_toml, wait_until
 
 CONNECTIONS = 1100
 IDLE_TIMEOUT = 4
@@ -55,33 +54,15 @@ def main():
     resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, min(hard, 4096)), hard))
     failures = []
     with tempfile.TemporaryDirectory() as w:
-        api, syslog_port, http_port = free_port(), free_port(), free_port()
+        syslog_port = free_port()
         out = os.path.join(w, "out.log")
-        conf = os.path.join(w, "sluice.toml")
-        with open(conf, "w") as f:
-            f.write("""[api]
-listen = "127.0.0.1:%d"
-[[source]]
-type = "syslog"
-listen = "127.0.0.1:%d"
-idle_timeout = %d
-[[source]]
-type = "http"
-listen = "127.0.0.1:%d"
-[[service]]
-id = "svc1"
-  [[service.logging]]
-  type = "file"
-  name = "ep"
-  path = "%s"
-  placement = "none"
-""" % (api, syslog_port, IDLE_TIMEOUT, http_port, out))
-        err_path = os.path.join(w, "stderr")
-        proc = subprocess.Popen([args.sluice, "run", "-c", conf], stdout=subprocess.DEVNULL,
-                                stderr=open(err_path, "w"), preexec_fn=low_fd_limit)
+        sl = Sluice(args.sluice, w, "limits", service_toml("svc1", file_endpoint("ep", out)),
+                    storage=False, preexec_fn=low_fd_limit,
+                    sources='[[source]]\ntype = "syslog"\nlisten = "127.0.0.1:%d"\n'
+                            'idle_timeout = %d\n\n' % (syslog_port, IDLE_TIMEOUT))
+        api, http_port = sl.api, sl.http
         held = []
         try:
-            wait_until(lambda: can_connect(api), 20, "sluice to start")
             for _ in range(CONNECTIONS):
                 s = socket.socket()
                 s.setblocking(False)
@@ -114,7 +95,7 @@ id = "svc1"
                                  10, "refused connections to be counted")
             if refused < CONNECTIONS - 768:
                 failures.append("only %d connections refused" % refused)
-            stderr = open(err_path).read()
+            stderr = sl.stderr()
             for want in ("max_connections 4096 lowered to", "refused a connection from"):
                 if want not in stderr:
                     failures.append("stderr lacks %r:\n%s" % (want, stderr[-1500:]))
@@ -143,8 +124,7 @@ id = "svc1"
         finally:
             for s in held:
                 s.close()
-            proc.terminate()
-            proc.wait(timeout=30)
+            sl.stop()
     if failures:
         print("FAIL\n" + "\n".join(failures))
         return 1

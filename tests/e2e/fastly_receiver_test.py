@@ -16,19 +16,17 @@ import argparse
 import collections
 import json
 import os
-import subprocess
 import sys
 import tempfile
 
-from harness import (Sluice, can_connect, free_port, make_pki, read_lines, service_toml,
-                     wait_until)
+from harness import (Sluice, file_endpoint, free_port, make_pki, read_lines,
+                     service_toml, wait_until)
 
-CA = [None]  # the test CA's certificate, set once made
 RECORD_FORMAT = ('{"req.method":"%{json.escape(req.method)}V",'
                  '"req.url":"%{json.escape(req.url)}V","resp.status":%{resp.status}V}')
 
 
-def https_endpoint(name, url, fields):
+def https_endpoint(name, url, ca, fields=""):
     return """
   [[service.logging]]
   type = "https"
@@ -40,7 +38,7 @@ def https_endpoint(name, url, fields):
   header_value = "Bearer edge-secret"
   tls_ca_cert = "%s"
 %s
-""" % (name, url, RECORD_FORMAT, CA[0], fields)
+""" % (name, url, RECORD_FORMAT, ca, fields)
 
 
 def main():
@@ -55,15 +53,10 @@ def main():
 
     with tempfile.TemporaryDirectory() as w:
         out, raw = os.path.join(w, "records.log"), os.path.join(w, "raw.log")
-        records_port, lines_port, api = free_port(), free_port(), free_port()
-        receiver_conf = os.path.join(w, "receiver.toml")
+        records_port, lines_port = free_port(), free_port()
         pki = make_pki(w)
-        CA[0] = pki["ca.pem"]
-        with open(receiver_conf, "w") as f:
-            f.write("""[api]
-listen = "127.0.0.1:%d"
-
-[[source]]
+        ca = pki["ca.pem"]
+        fastly_sources = """[[source]]
 type = "fastly"
 listen = "127.0.0.1:%d"
 service = "edge"
@@ -81,35 +74,26 @@ fastly_service_ids = ["*"]
 payload = "line"
 endpoint = "raw"
 
-[[service]]
-id = "edge"
+""" % (records_port, pki["server.pem"], pki["server.key"], lines_port)
+        receiver = Sluice(args.sluice, w, "receiver", service_toml("edge", """
   [[service.logging]]
   type = "file"
   name = "records"
   path = "%s"
   format = '%%m %%{req.url}V %%>s'
-  [[service.logging]]
-  type = "file"
-  name = "raw"
-  path = "%s"
-  placement = "none"
-""" % (api, records_port, pki["server.pem"], pki["server.key"], lines_port, out, raw))
-        receiver = subprocess.Popen([args.sluice, "run", "-c", receiver_conf],
-                                    stdout=subprocess.DEVNULL,
-                                    stderr=open(os.path.join(w, "receiver.stderr"), "w"))
+""" % out + file_endpoint("raw", raw)), storage=False, sources=fastly_sources)
         # Fastly sends only to https URLs: this receiver serves TLS with a test CA's certificate.
         url = "https://127.0.0.1:%d/fastly/logs" % records_port
         sender = None
         try:
-            wait_until(lambda: read_lines(out) == [] and can_connect(records_port), 20,
-                       "the receiver to start")
             endpoints = (
-                https_endpoint("j0-classic", url, '  json_format = "0"\n  message_type = "classic"')
-                + https_endpoint("j1-blank-put", url,
+                https_endpoint("j0-classic", url, ca,
+                               '  json_format = "0"\n  message_type = "classic"')
+                + https_endpoint("j1-blank-put", url, ca,
                                  '  json_format = "1"\n  message_type = "blank"\n  method = "PUT"')
-                + https_endpoint("j2-loggly-gzip", url, '  json_format = "2"\n'
+                + https_endpoint("j2-loggly-gzip", url, ca, '  json_format = "2"\n'
                                  '  message_type = "loggly"\n  compression_codec = "gzip"')
-                + https_endpoint("j2-logplex", url,
+                + https_endpoint("j2-logplex", url, ca,
                                  '  json_format = "2"\n  message_type = "logplex"'))
             lines_endpoint = """
   [[service.logging]]
@@ -120,18 +104,8 @@ id = "edge"
   message_type = "classic"
   period_ms = 200
 """ % lines_port
-            stranger = """
-  [[service.logging]]
-  type = "https"
-  name = "stranger"
-  url = "%s"
-  format = '%s'
-  period_ms = 200
-  header_name = "Authorization"
-  header_value = "Bearer edge-secret"
-  tls_ca_cert = "%s"
-""" % (url, RECORD_FORMAT, pki["ca.pem"])
-            wrong_header = https_endpoint("wrong-header", url, "").replace(
+            stranger = https_endpoint("stranger", url, ca)
+            wrong_header = https_endpoint("wrong-header", url, ca).replace(
                 "Bearer edge-secret", "Bearer guess")
             sender = Sluice(args.sluice, w, "sender",
                             service_toml("fastlysvc", endpoints + lines_endpoint)
@@ -168,13 +142,12 @@ id = "edge"
         except AssertionError:
             if sender:
                 print(json.dumps(sender.status()["endpoints"], indent=1)[:3000])
-            print(open(os.path.join(w, "receiver.stderr")).read()[-2000:])
+            print(receiver.stderr()[-2000:])
             raise
         finally:
             if sender:
                 sender.stop()
-            receiver.terminate()
-            receiver.wait(timeout=30)
+            receiver.stop()
     if failures:
         print("FAIL\n" + "\n".join(failures))
         return 1

@@ -68,9 +68,11 @@ def metric(api_port, name):
 
 
 class Sluice:
-    """sluice run with an HTTP ingest source, an API, and the given services."""
+    """sluice run with an HTTP ingest source, an API, and the given services. `sources` adds
+    [[source]] tables; `preexec_fn` runs in the child before sluice (a resource limit, say)."""
 
-    def __init__(self, binary, workdir, name, services, storage=True, env=None):
+    def __init__(self, binary, workdir, name, services, storage=True, env=None, sources="",
+                 preexec_fn=None):
         self.api = free_port()
         self.http = free_port()
         self.workdir = workdir
@@ -80,19 +82,21 @@ class Sluice:
         if storage:
             text += '[storage]\ndir = "%s"\n\n' % os.path.join(workdir, name + "-storage")
         text += '[[source]]\ntype = "http"\nlisten = "127.0.0.1:%d"\n\n' % self.http
+        text += sources
         self.head = text  # everything but the services: write_config() keeps it
         text += services
         with open(self.config, "w") as f:
             f.write(text)
         self.storage = os.path.join(workdir, name + "-storage")
         self.err_path = os.path.join(workdir, name + ".stderr")
-        self.binary, self.env = binary, env
+        self.binary, self.env, self.preexec_fn = binary, env, preexec_fn
         self._start("w")
 
     def _start(self, err_mode):
         with open(self.err_path, err_mode) as err:
             self.proc = subprocess.Popen([self.binary, "run", "-c", self.config],
-                                         stdout=subprocess.DEVNULL, stderr=err, env=self.env)
+                                         stdout=subprocess.DEVNULL, stderr=err, env=self.env,
+                                         preexec_fn=self.preexec_fn)
         wait_until(lambda: self.up() or self.proc.poll() is not None, 20, "sluice to start")
         if self.proc.poll() is not None:
             raise AssertionError("sluice exited with %d:\n%s" % (self.proc.returncode,
@@ -187,6 +191,12 @@ class Sluice:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def file_endpoint(name, path):
+    """A [[service.logging]] table of type file with placement "none": log statements only."""
+    return ('\n  [[service.logging]]\n  type = "file"\n  name = "%s"\n  path = "%s"\n'
+            '  placement = "none"\n' % (name, path))
 
 
 def service_toml(sid, endpoints):

@@ -15,7 +15,7 @@ import tempfile
 import urllib.error
 import urllib.request
 
-from harness import can_connect, free_port, wait_until
+from harness import Sluice, file_endpoint, free_port, service_toml, wait_until
 
 PROMTOOL_PATHS = ["/var/cache/sluice-peers/prometheus/usr/bin/promtool", "promtool"]
 
@@ -41,29 +41,13 @@ def main():
     tool = promtool()
     failures = []
     with tempfile.TemporaryDirectory() as w:
-        api, syslog_port, http_port = free_port(), free_port(), free_port()
-        conf = os.path.join(w, "sluice.toml")
-        with open(conf, "w") as f:
-            f.write("""[api]
-listen = "127.0.0.1:%d"
-[[source]]
-type = "syslog"
-listen = "127.0.0.1:%d"
-[[source]]
-type = "http"
-listen = "127.0.0.1:%d"
-[[service]]
-id = "svc1"
-  [[service.logging]]
-  type = "file"
-  name = "ep"
-  path = "%s"
-  placement = "none"
-""" % (api, syslog_port, http_port, os.path.join(w, "out.log")))
-        proc = subprocess.Popen([args.sluice, "run", "-c", conf], stdout=subprocess.DEVNULL,
-                                stderr=open(os.path.join(w, "stderr"), "w"))
+        syslog_port = free_port()
+        sl = Sluice(args.sluice, w, "metrics",
+                    service_toml("svc1", file_endpoint("ep", os.path.join(w, "out.log"))),
+                    storage=False,
+                    sources='[[source]]\ntype = "syslog"\nlisten = "127.0.0.1:%d"\n\n' % syslog_port)
+        api, http_port = sl.api, sl.http
         try:
-            wait_until(lambda: can_connect(api), 20, "sluice to start")
             hostile = [b"syslog sv\xffc1 x :: y", b'syslog svc1 a"b :: y', b"syslog svc1 a\\b :: y",
                        b"syslog svc1 \xc0\xaf :: y", b"syslog \xed\xa0\x80 ep :: y"]
             with socket.create_connection(("127.0.0.1", syslog_port)) as s:
@@ -95,8 +79,7 @@ id = "svc1"
             if b'endpoint="(other)"' not in metrics:
                 failures.append("names past the cap are not counted under (other)")
         finally:
-            proc.terminate()
-            proc.wait(timeout=30)
+            sl.stop()
     if failures:
         print("FAIL\n" + "\n".join(failures))
         return 1

@@ -231,6 +231,9 @@ TEST(FastlyConfig, ClearErrors) {
             std::string::npos);
   EXPECT_NE(load("service = \"edge\"\nfastly_service_ids = []").find("is empty"),
             std::string::npos);
+  EXPECT_NE(load("service = \"edge\"\nfastly_service_ids = [\"*\"]\ntls_cert = \"c.pem\"")
+                .find("tls_cert and tls_key go together"),
+            std::string::npos);
   EXPECT_EQ(load("service = \"edge\"\nfastly_service_ids = [\"*\"]"), "");
   EXPECT_EQ(fastly_config("service = \"edge\"\nfastly_service_ids = [\"*\"]").max_body_bytes,
             100ull * 1024 * 1024);

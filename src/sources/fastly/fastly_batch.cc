@@ -20,8 +20,8 @@ std::string_view trim(std::string_view s) {
 
 class EntrySink {
  public:
-  EntrySink(IngestSession& session, const FastlyBatchTarget& target, IngestOutcome& outcome)
-      : session_(session), target_(target), outcome_(outcome) {}
+  EntrySink(IngestSession& session, const SourceConfig& source, IngestOutcome& outcome)
+      : session_(session), source_(source), outcome_(outcome) {}
 
   // An NDJSON entry that is a JSON string: the text of a line that was not JSON itself (a
   // prefixed line, or plain text), which a json_format 1 or 2 sender writes as a string.
@@ -29,51 +29,33 @@ class EntrySink {
     std::string_view t = trim(text);
     if (t.size() < 2 || t.front() != '"' || t.back() != '"') return submit(entry, text);
     std::string error;
-    if (!decode_json_string(t, decoded_, error)) return reject(entry, std::move(error));
+    if (!decode_json_string(t, decoded_, error)) return outcome_.reject(entry, std::move(error));
     submit(entry, decoded_);
   }
 
   void submit(size_t entry, std::string_view text) {
-    std::string_view message = target_.strip_prefix ? strip_fastly_prefix(text) : text;
-    Status st = target_.payload == PayloadKind::kLog
-                    ? session_.submit_line(target_.service, target_.endpoint, message)
-                    : session_.submit_record(trim(message), target_.service);
-    if (st) {
-      ++outcome_.accepted;
-      return;
-    }
-    reject(entry, st.error().message());
-  }
-
-  void reject(size_t entry, std::string reason) {
-    ++outcome_.rejected;
-    if (outcome_.errors.size() < kMaxReportedErrors) {
-      outcome_.errors.push_back({entry, std::move(reason)});
-    }
+    std::string_view message = source_.fastly.strip_prefix ? strip_fastly_prefix(text) : text;
+    outcome_.count(entry,
+                   source_.payload == PayloadKind::kLog
+                       ? session_.submit_line(source_.service, source_.fastly.endpoint, message)
+                       : session_.submit_record(trim(message), source_.service));
   }
 
  private:
   IngestSession& session_;
-  const FastlyBatchTarget& target_;
+  const SourceConfig& source_;
   IngestOutcome& outcome_;
   std::string decoded_;
 };
 
 void ingest_lines(EntrySink& sink, std::string_view body, bool ndjson) {
-  size_t entry = 0;
-  while (!body.empty()) {
-    size_t nl = body.find('\n');
-    std::string_view line = body.substr(0, nl);
-    body.remove_prefix(nl == std::string_view::npos ? body.size() : nl + 1);
-    ++entry;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (trim(line).empty()) continue;
+  for_each_body_line(body, [&](size_t entry, std::string_view line) {
     if (ndjson) {
       sink.submit_ndjson(entry, line);
     } else {
       sink.submit(entry, line);
     }
-  }
+  });
 }
 
 // False when `body` is not one JSON array (nothing was submitted then).
@@ -128,22 +110,23 @@ std::string_view strip_fastly_prefix(std::string_view entry) {
   return m.payload;
 }
 
-IngestOutcome ingest_fastly_batch(IngestSession& session, const FastlyBatchTarget& target,
+IngestOutcome ingest_fastly_batch(IngestSession& session, const SourceConfig& source,
                                   std::string_view body) {
   IngestOutcome outcome;
-  EntrySink sink(session, target, outcome);
-  bool array = target.json_format == FastlyJsonFormat::kArray ||
-               (target.json_format == FastlyJsonFormat::kAuto && looks_like_array(body));
+  EntrySink sink(session, source, outcome);
+  FastlyJsonFormat format = source.fastly.json_format;
+  bool array = format == FastlyJsonFormat::kArray ||
+               (format == FastlyJsonFormat::kAuto && looks_like_array(body));
   if (array) {
     std::string error;
     if (ingest_array(sink, body, error)) return outcome;
-    if (target.json_format == FastlyJsonFormat::kArray) {
-      sink.reject(1, std::move(error));
+    if (format == FastlyJsonFormat::kArray) {
+      outcome.reject(1, std::move(error));
       return outcome;
     }
     // json_format auto: a line of text that only looks like an array is taken as a line.
   }
-  ingest_lines(sink, body, target.json_format != FastlyJsonFormat::kLines);
+  ingest_lines(sink, body, format != FastlyJsonFormat::kLines);
   return outcome;
 }
 

@@ -14,20 +14,8 @@ bool same_secret(std::string_view a, std::string_view b) {
   return a.size() == b.size() && CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
 }
 
-}  // namespace
-
-FastlyRouter::FastlyRouter(const SourceConfig& config)
-    : challenge_(challenge_body(config.fastly.service_ids)),
-      header_name_(config.fastly.header_name),
-      header_value_(config.fastly.header_value) {
-  target_.service = config.service;
-  target_.payload = config.payload;
-  target_.endpoint = config.fastly.endpoint;
-  target_.json_format = config.fastly.json_format;
-  target_.strip_prefix = config.fastly.strip_prefix;
-}
-
-std::string FastlyRouter::challenge_body(const std::vector<std::string>& service_ids) {
+// The challenge's answer: one line per accepted service id, "*" as it is.
+std::string challenge_body(const std::vector<std::string>& service_ids) {
   std::string body;
   for (const std::string& id : service_ids) {
     body += id == "*" ? std::string("*") : challenge_token(id);
@@ -35,6 +23,11 @@ std::string FastlyRouter::challenge_body(const std::vector<std::string>& service
   }
   return body;
 }
+
+}  // namespace
+
+FastlyRouter::FastlyRouter(const SourceConfig& config)
+    : config_(config), challenge_(challenge_body(config.fastly.service_ids)) {}
 
 IngestRoute FastlyRouter::route(const HttpRequest& request) const {
   std::string_view path = request.target;
@@ -58,16 +51,18 @@ IngestRoute FastlyRouter::route(const HttpRequest& request) const {
     r.headers.emplace_back("Allow", "POST, PUT");
     return {std::move(r), nullptr};
   }
-  if (!header_name_.empty() && !same_secret(request.header(header_name_), header_value_)) {
+  const std::string& header_name = config_.fastly.header_name;
+  if (!header_name.empty() &&
+      !same_secret(request.header(header_name), config_.fastly.header_value)) {
     return {json_error_answer(401, fmt::format("the {} header is missing or wrong (set the "
                                                "Fastly endpoint's header_name and header_value)",
-                                               header_name_)),
+                                               header_name)),
             nullptr};
   }
   HttpResponse ingest;
   ingest.status = 0;
   return {std::move(ingest), [this](IngestSession& session, std::string_view body) {
-            return ingest_fastly_batch(session, target_, body);
+            return ingest_fastly_batch(session, config_, body);
           }};
 }
 

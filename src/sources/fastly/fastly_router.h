@@ -18,13 +18,9 @@ class FastlyRouter final : public IngestRouter {
   explicit FastlyRouter(const SourceConfig& config);
   [[nodiscard]] IngestRoute route(const HttpRequest& request) const override;
 
-  // The challenge's answer for these ids.
-  [[nodiscard]] static std::string challenge_body(const std::vector<std::string>& service_ids);
-
  private:
-  FastlyBatchTarget target_;
-  std::string challenge_;
-  std::string header_name_, header_value_;
+  SourceConfig config_;    // a copy: the batch handler reads it on the ingest loops
+  std::string challenge_;  // the challenge's answer, built once
 };
 
 }  // namespace sluice

@@ -158,15 +158,7 @@ IngestOutcome ingest_body(IngestSession& session, IngestKind kind, std::string_v
   IngestOutcome outcome;
   std::string decoded;  // reused for JSON-string lines
   std::string decode_error;
-  size_t number = 0;
-  while (!body.empty()) {
-    size_t nl = body.find('\n');
-    std::string_view line = body.substr(0, nl);
-    body.remove_prefix(nl == std::string_view::npos ? body.size() : nl + 1);
-    ++number;
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
-
+  for_each_body_line(body, [&](size_t number, std::string_view line) {
     Status status;
     if (kind == IngestKind::kRecords) {
       status = session.submit_record(line, service_id);
@@ -181,16 +173,14 @@ IngestOutcome ingest_body(IngestSession& session, IngestKind kind, std::string_v
     } else {
       status = session.submit_log_statement(line);
     }
-    if (status) {
-      ++outcome.accepted;
-      continue;
-    }
-    ++outcome.rejected;
-    if (outcome.errors.size() < kMaxReportedErrors) {
-      outcome.errors.push_back({number, status.error().message()});
-    }
-  }
+    outcome.count(number, status);
+  });
   return outcome;
+}
+
+void IngestOutcome::reject(size_t line, std::string reason) {
+  ++rejected;
+  if (errors.size() < kMaxReportedErrors) errors.push_back({line, std::move(reason)});
 }
 
 std::string outcome_json(const IngestOutcome& outcome) {

@@ -20,10 +20,36 @@ struct IngestOutcome {
   size_t accepted = 0;
   size_t rejected = 0;
   std::vector<LineError> errors;  // the first kMaxReportedErrors rejections
+
+  // Counts line `line` as accepted (`status` ok) or rejected with its reason.
+  void count(size_t line, const Status& status) {
+    if (status) {
+      ++accepted;
+    } else {
+      reject(line, status.error().message());
+    }
+  }
+  void reject(size_t line, std::string reason);
 };
 
 // The answer stays small however bad the body is; `rejected` still counts every line.
 inline constexpr size_t kMaxReportedErrors = 100;
+
+// Calls fn(number, line) for each line of `body` that is not blank (spaces and tabs only),
+// without its '\n' or a trailing '\r'; `number` is 1-based and counts every line.
+template <typename Fn>
+void for_each_body_line(std::string_view body, Fn&& fn) {
+  size_t number = 0;
+  while (!body.empty()) {
+    size_t nl = body.find('\n');
+    std::string_view line = body.substr(0, nl);
+    body.remove_prefix(nl == std::string_view::npos ? body.size() : nl + 1);
+    ++number;
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") == std::string_view::npos) continue;
+    fn(number, line);
+  }
+}
 
 // Submits each line of `body` (NDJSON, or plain text for log statements) to the session, and
 // says which were rejected and why. Blank lines are skipped; a trailing '\r' is dropped. For

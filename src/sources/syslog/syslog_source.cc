@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
-#include <functional>
 #include <type_traits>
 #include <vector>
 
@@ -26,6 +25,7 @@
 #include "core/rate_limited_log.h"
 #include "net/connection_set.h"
 #include "net/listen_address.h"
+#include "net/peer_address.h"
 #include "net/server_tls.h"
 #include "route/ingest_session.h"
 #include "sources/stream_framer.h"
@@ -128,13 +128,6 @@ void handle_frame(Shared& s, IngestSession& session, std::string_view frame,
     ++tally.rejected;
     s.log.log("rejected a message from {}: {}", peer(), st.error().message());
   }
-}
-
-std::string endpoint_string(const tcp::endpoint& e) {
-  error_code ec;
-  std::string address = e.address().to_string(ec);
-  return e.address().is_v6() ? fmt::format("[{}]:{}", address, e.port())
-                             : fmt::format("{}:{}", address, e.port());
 }
 
 std::string sockaddr_string(const sockaddr_storage& sa) {
@@ -289,9 +282,9 @@ class StreamConnection final : public Connection,
 
 class TcpListener : public std::enable_shared_from_this<TcpListener> {
  public:
-  TcpListener(asio::io_context& io, std::shared_ptr<Shared> shared,
-              std::function<asio::io_context&()> connection_loop)
-      : connection_loop_(std::move(connection_loop)),
+  TcpListener(asio::io_context& io, std::shared_ptr<Shared> shared, LoopPicker* connection_loops)
+      : io_(io),
+        connection_loops_(connection_loops),
         acceptor_(asio::make_strand(io)),
         retry_(acceptor_.get_executor()),
         sweep_(acceptor_.get_executor()),
@@ -314,7 +307,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
   }
 
   void accept() {
-    acceptor_.async_accept(asio::make_strand(connection_loop_()),
+    acceptor_.async_accept(asio::make_strand(connection_loop(connection_loops_, io_)),
                            [self = shared_from_this()](error_code ec, tcp::socket socket) {
                              self->on_accept(ec, std::move(socket));
                            });
@@ -362,8 +355,7 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
       });
       return;
     }
-    error_code peer_ec;
-    std::string peer = endpoint_string(socket.remote_endpoint(peer_ec));
+    std::string peer = peer_string(socket);
     if (shared_->connections.size() >= shared_->config.max_connections) {
       // At the cap, the connection is taken and closed at once: left in the backlog it would
       // hold the sender (and a descriptor) without a word.
@@ -387,7 +379,8 @@ class TcpListener : public std::enable_shared_from_this<TcpListener> {
     accept();
   }
 
-  std::function<asio::io_context&()> connection_loop_;
+  asio::io_context& io_;
+  LoopPicker* connection_loops_;
   tcp::acceptor acceptor_;
   asio::steady_timer retry_;
   asio::steady_timer sweep_;
@@ -584,8 +577,7 @@ Status SyslogSource::start() {
     udp_ = std::move(udp);
     udp_->start();
   } else {
-    auto listener = std::make_shared<TcpListener>(
-        ctx_.io, shared_, [ctx = ctx_]() -> asio::io_context& { return ctx.connection_loop(); });
+    auto listener = std::make_shared<TcpListener>(ctx_.io, shared_, ctx_.connection_loops);
     if (Status s = listener->open(tcp::endpoint(*address, ctx_.config.listen.port)); !s) return s;
     port_ = listener->port();
     name_bound_port();
