@@ -163,6 +163,30 @@ TEST(Ledger, KeepsTheNewestValidSlot) {
   EXPECT_EQ(Ledger::read(path), pack_position(3, 100));
 }
 
+TEST(Ledger, BothSlotsOwnTheirBlocksBeforeTheFirstStore) {
+  // A ledger that first needs a block when the disk is already full can never record that the
+  // queue drained, so no segment is ever deleted and the disk stays full. It gets its blocks at
+  // open instead.
+  TempDir dir;
+  std::string path = dir.path() + "/ledger";
+  {
+    auto l = Ledger::open(path);
+    ASSERT_TRUE(l.ok());
+    struct stat st {};
+    ASSERT_EQ(::stat(path.c_str(), &st), 0);
+    EXPECT_EQ(st.st_size, 64);
+    EXPECT_GT(st.st_blocks, 0);
+    EXPECT_EQ(l->position(), 0u);
+    ASSERT_TRUE(l->store(pack_position(2, 10), false).ok());
+  }
+  // Reopening an existing ledger changes nothing.
+  auto l = Ledger::open(path);
+  ASSERT_TRUE(l.ok());
+  EXPECT_EQ(l->position(), pack_position(2, 10));
+  ASSERT_TRUE(l->store(pack_position(2, 20), false).ok());
+  EXPECT_EQ(Ledger::read(path), pack_position(2, 20));
+}
+
 TEST(QueueDir, EscapesNamesIntoSafeDirectories) {
   EXPECT_EQ(escape_path_name("svc1"), "svc1");
   EXPECT_EQ(escape_path_name("../x"), "%2E.%2Fx");
@@ -396,6 +420,56 @@ TEST(DiskQueue, DiskFullBlocksWithoutLosingWhatIsOnDiskAndResumes) {
   EXPECT_EQ(drain(*q), expected_lines(0, 30));
 }
 
+// Descriptors this process holds on files under `dir` that were unlinked.
+std::vector<std::string> deleted_files_held(const std::string& dir) {
+  std::vector<std::string> held;
+  for (const auto& entry : fs::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    std::string target = fs::read_symlink(entry.path(), ec).string();
+    if (!ec && target.rfind(dir, 0) == 0 && target.find("(deleted)") != std::string::npos)
+      held.push_back(target);
+  }
+  return held;
+}
+
+TEST(DiskQueue, DeletedSegmentsAreNotHeldOpenByTheReader) {
+  // After a roll whose first append fails (disk full), the new segment is empty: the reader
+  // finishes the old one and the tail cache serves the new one, so the reader never reopens.
+  // Its descriptor on the old segment must not outlive the segment, or the deleted file's
+  // blocks stay in use.
+  TempDir dir;
+  auto o = options(dir.path());
+  o.segment_bytes = 4096;
+  std::atomic<bool> full{false};
+  o.write = [&](int fd, const void* p, size_t n) -> ssize_t {
+    if (full) {
+      errno = ENOSPC;
+      return -1;
+    }
+    return ::write(fd, p, n);
+  };
+  auto q = open_ok(o);
+  size_t pushed = 0;
+  std::string first = segment_path(dir.path(), 1);
+  while (fs::file_size(first) + record_size(line_n(pushed).size()) <= 4096)
+    push_lines(*q, pushed++, 1);
+  EXPECT_EQ(drain(*q), expected_lines(0, pushed));  // read from the file
+  full = true;
+  LineBatch b;
+  b.add(line_n(pushed));
+  EXPECT_EQ(q->push(b).accepted, 0u);  // rolled to segment 2, whose first append failed
+  EXPECT_EQ(list_segments(dir.path()), (std::vector<uint64_t>{1, 2}));
+  Lease none;
+  EXPECT_FALSE(q->take(100, 1 << 20, none));  // caught up at the start of the empty segment 2
+  full = false;
+  EXPECT_EQ(q->push(b).accepted, 1u);
+  EXPECT_EQ(drain(*q), expected_lines(pushed, 1));  // from the tail cache; segment 1 acked
+  for (int i = 0; i < 400 && fs::exists(first); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  ASSERT_FALSE(fs::exists(first));
+  EXPECT_EQ(deleted_files_held(dir.path()), std::vector<std::string>{});
+}
+
 TEST(DiskQueue, DiskFullWithDropPolicyDropsAndCounts) {
   TempDir dir;
   auto o = options(dir.path());
@@ -517,7 +591,9 @@ TEST(DiskQueue, MemoryStaysBoundedWithALargeBacklog) {
   constexpr size_t kLines = 64 * 1024;
   for (size_t i = 0; i < kLines; ++i) {
     b.add(fmt::format("{:08} {}", i, payload));
-    if (b.size() == 512) ASSERT_EQ(q->push(b).accepted, 512u);
+    if (b.size() == 512) {
+      ASSERT_EQ(q->push(b).accepted, 512u);
+    }
   }
   EXPECT_EQ(q->depth().lines, kLines);
   EXPECT_GT(q->storage_stats()->unacked_bytes, 64u << 20);

@@ -576,6 +576,8 @@ void DiskQueue::advance_frontier() {
       segments_.pop_front();
       frontier_ = pack_position(segments_.front().id, 0);
       if (position_segment(read_pos_) < segments_.front().id) read_pos_ = frontier_;
+      // An open descriptor would keep the file's blocks after the flusher unlinks it.
+      if (reader_.is_open() && reader_segment_ == done.id) reader_.close();
       retained_.push_back(done);
       retained_bytes_ += done.size;
       while (!retained_.empty() && retained_bytes_ > opts_.keep_acked) {

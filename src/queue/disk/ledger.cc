@@ -1,6 +1,7 @@
 #include "queue/disk/ledger.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -81,6 +82,21 @@ Result<Ledger> Ledger::open(const std::string& path) {
   if (l.fd_ < 0) return Error(fmt::format("{}: cannot open: {}", path, strerror(errno)));
   l.path_ = path;
   load(l.fd_, l.sequence_, l.position_);
+  // Both slots get their blocks now. store() then only rewrites bytes in place and needs no
+  // free space: on a full disk the queue can still record that it was drained and delete the
+  // drained segments. A ledger that first needed a block when the disk was already full could
+  // never be written, so no segment would ever be deleted and the disk would stay full.
+  struct stat st {};
+  if (::fstat(l.fd_, &st) != 0 || st.st_size < off_t(2 * kSlotBytes)) {
+    char slots[2 * kSlotBytes];
+    encode(slots, l.sequence_, l.position_);
+    encode(slots + kSlotBytes, l.sequence_, l.position_);
+    if (::pwrite(l.fd_, slots, sizeof slots, 0) != ssize_t(sizeof slots) ||
+        ::fdatasync(l.fd_) != 0) {
+      return Error(fmt::format("{}: cannot write the ledger's {} bytes: {}", path, sizeof slots,
+                               strerror(errno)));
+    }
+  }
   return l;
 }
 
