@@ -7,7 +7,7 @@ persistent HTTP/1.1 connection (keep-alive), or a new connection per request wit
 They connect, wait for the start signal, send their share of the bodies (body i goes to client
 i mod C) and report what sluice accepted and their own CPU seconds.
 
-A 202 answer is {"accepted":N,"rejected":M,"errors":[...]}; 429 and 503 (a full queue pushing
+A 202 answer is {"accepted":N,"rejected":M,"dropped":D,"errors":[...]}; 429 and 503 (a full queue pushing
 back) are retried after 10 ms and counted; any other answer is an error that fails the run.
 """
 

@@ -38,15 +38,16 @@ void count_cut(EndpointCounters& c, LineCut cut) {
 }  // namespace
 
 IngestSession::IngestSession(const ActiveRoutes& routes, std::string default_service,
-                             PayloadKind payload, bool tracks_durability)
+                             PayloadKind payload, bool answers_batches)
     : routes_(routes),
       default_service_(std::move(default_service)),
       payload_(payload),
-      tracks_durability_(tracks_durability) {}
+      answers_batches_(answers_batches) {}
 
 const RoutingTable& IngestSession::table() {
   if (!table_) {
     table_ = routes_.current();
+    dropped_messages_.clear();  // a parked batch's late drops are no later batch's
     // Slots are per table: a new version may have more of them.
     if (slot_to_pending_.size() < table_->slot_count()) {
       slot_to_pending_.resize(table_->slot_count(), -1);
@@ -80,6 +81,7 @@ Status IngestSession::submit_record(std::string_view json, std::string_view serv
     return Error(fmt::format("no service \"{}\" for this request record", service_id));
   }
   if (Status st = decoder_.decode(json, record_); !st) return st;
+  ++message_;
   ctx_.now_usec = std::chrono::duration_cast<std::chrono::microseconds>(
                       std::chrono::system_clock::now().time_since_epoch())
                       .count();
@@ -120,6 +122,7 @@ Status IngestSession::submit_line(std::string_view service_id, std::string_view 
                     "case-sensitive)",
                     svc->id, excerpt(endpoint)));
   }
+  ++message_;
   line_.clear();
   // A log line has no record: its key renders as the format would for an empty one.
   const EndpointPlan& plan = *route->plan;
@@ -147,7 +150,9 @@ void IngestSession::queue_line(const Route& route, std::string_view line) {
     index = int32_t(used_++);
     pending_[size_t(index)].route = &route;
   }
-  pending_[size_t(index)].lines.add(line);
+  Pending& p = pending_[size_t(index)];
+  p.lines.add(line);
+  if (answers_batches_) p.messages.push_back(message_);
   ++pending_lines_;
 }
 
@@ -163,11 +168,18 @@ bool IngestSession::flush() {
     if (e.refusing_lines()) {
       e.counters.dropped[size_t(DropReason::kEndpointRemoved)].fetch_add(before,
                                                                          std::memory_order_relaxed);
+      note_dropped(pending_[i], 0);
       pending_lines_ -= before;
       batch.clear();
+      pending_[i].messages.clear();
       continue;
     }
     PushResult r = e.queue->push(batch);
+    if (r.dropped_newest > 0) note_dropped(pending_[i], r.accepted);
+    if (answers_batches_) {
+      std::vector<uint32_t>& m = pending_[i].messages;
+      m.erase(m.begin(), m.begin() + std::ptrdiff_t(std::min(m.size(), before - batch.size())));
+    }
     e.counters.received.fetch_add(r.accepted, std::memory_order_relaxed);
     uint64_t dropped = r.dropped_newest + r.dropped_oldest;
     if (dropped > 0) {
@@ -175,7 +187,7 @@ bool IngestSession::flush() {
                                                                    std::memory_order_relaxed);
     }
     pending_lines_ -= before - batch.size();
-    if (r.accepted > 0 && tracks_durability_) pushed_.push_back(table_->channel_of(route));
+    if (r.accepted > 0 && answers_batches_) pushed_.push_back(table_->channel_of(route));
     if (r.full) all = false;
   }
   if (!all) return false;
@@ -184,6 +196,20 @@ bool IngestSession::flush() {
   used_ = 0;
   table_.reset();
   return true;
+}
+
+void IngestSession::note_dropped(const Pending& p, size_t first) {
+  if (!answers_batches_) return;
+  dropped_messages_.insert(dropped_messages_.end(), p.messages.begin() + std::ptrdiff_t(first),
+                           p.messages.end());
+}
+
+size_t IngestSession::take_dropped_messages() {
+  std::sort(dropped_messages_.begin(), dropped_messages_.end());
+  size_t n = size_t(std::unique(dropped_messages_.begin(), dropped_messages_.end()) -
+                    dropped_messages_.begin());
+  dropped_messages_.clear();
+  return n;
 }
 
 bool IngestSession::pending_for_durable_queue() const {

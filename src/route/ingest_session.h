@@ -27,10 +27,11 @@ class IngestSession {
  public:
   // `default_service`: the service for request records; may be empty for sources that only
   // carry log statements or name the service themselves.
-  // `tracks_durability`: the caller asks when_durable() after its flushes (HTTP ingest), so the
-  // session remembers the queues it pushed to until then.
+  // `answers_batches`: the caller answers for each batch (HTTP ingest). The session then
+  // remembers the queues it pushed to until when_durable(), and which messages a queue's drop
+  // policy dropped (take_dropped_messages()).
   IngestSession(const ActiveRoutes& routes, std::string default_service, PayloadKind payload,
-                bool tracks_durability = false);
+                bool answers_batches = false);
 
   // One message payload, already stripped of any syslog header: a log statement
   // (`syslog <sid> <name> :: msg`) or a JSON request record for the default service, as
@@ -58,6 +59,11 @@ class IngestSession {
   // later, from a disk queue's flusher thread. The session may be reused meanwhile.
   void when_durable(std::function<void()> done);
 
+  // How many of the messages submitted since the last call had a line dropped on the way into
+  // a queue (a drop policy, or an endpoint removed by a reload), and so were not accepted. A
+  // message that renders lines for several endpoints counts once. Only with `answers_batches`.
+  [[nodiscard]] size_t take_dropped_messages();
+
  private:
   // The table of the current batch, read at its first message.
   const RoutingTable& table();
@@ -70,13 +76,18 @@ class IngestSession {
   struct Pending {
     const Route* route = nullptr;
     LineBatch lines;
+    std::vector<uint32_t> messages;  // answers_batches_: the message of each line, in order
   };
+  // Lines [first, lines.size()) of `p` were dropped: remember their messages.
+  void note_dropped(const Pending& p, size_t first);
 
   const ActiveRoutes& routes_;
   std::shared_ptr<const RoutingTable> table_;
   std::string default_service_;
   PayloadKind payload_;
-  bool tracks_durability_;
+  bool answers_batches_;
+  uint32_t message_ = 0;  // ordinal of the message being submitted
+  std::vector<uint32_t> dropped_messages_;
   RecordDecoder decoder_;
   Record record_;
   Record no_record_;  // stays empty: what log statements render keys from

@@ -115,7 +115,7 @@ fastly_service_ids = ["*"])");
     HttpTestClient client(source_->port());
     ClientResponse r = client.raw(fixture(name));
     EXPECT_EQ(r.status, 202) << r.body;
-    EXPECT_EQ(r.body, "{\"accepted\":3,\"rejected\":0,\"errors\":[]}\n");
+    EXPECT_EQ(r.body, "{\"accepted\":3,\"rejected\":0,\"dropped\":0,\"errors\":[]}\n");
     EXPECT_EQ(requests(3), kRendered);
   }
 }
@@ -152,7 +152,7 @@ endpoint = "raw")");
       "POST", "/",
       "<134>2026-11-21T08:00:00Z cache-nrt1234 access[1]: 192.0.2.7 \"GET / HTTP/1.1\" 200\n"
       "plain line, no prefix\n");
-  EXPECT_EQ(r.body, "{\"accepted\":2,\"rejected\":0,\"errors\":[]}\n");
+  EXPECT_EQ(r.body, "{\"accepted\":2,\"rejected\":0,\"dropped\":0,\"errors\":[]}\n");
   EXPECT_EQ(
       SourceHarness::wait_lines(harness_->endpoint("edge", "raw"), 2),
       (std::vector<std::string>{"192.0.2.7 \"GET / HTTP/1.1\" 200", "plain line, no prefix"}));
@@ -169,7 +169,7 @@ message_type = "blank")");
                      "{\"req.url\":\"/ok\",\"req.method\":\"GET\",\"resp.status\":200}\n"
                      "<134>2026-11-21T08:00:00Z cache-nrt1234 x[1]: {\"req.url\":\"/prefixed\"}\n");
   EXPECT_EQ(r.status, 202);
-  EXPECT_NE(r.body.find("\"accepted\":1,\"rejected\":1,\"errors\":[{\"line\":2,"),
+  EXPECT_NE(r.body.find("\"accepted\":1,\"rejected\":1,\"dropped\":0,\"errors\":[{\"line\":2,"),
             std::string::npos)
       << r.body;
   EXPECT_EQ(requests(1), std::vector<std::string>{"GET /ok 200"});

@@ -81,7 +81,8 @@ TEST_F(HttpSourceTest, RecordsForAService) {
   ClientResponse r = client.request("POST", "/ingest/svc1/requests", body);
   EXPECT_EQ(r.status, 202) << r.error << r.body;
   EXPECT_EQ(r.headers["content-type"], "application/json");
-  EXPECT_EQ(r.body.substr(0, 50), R"({"accepted":2,"rejected":1,"errors":[{"line":4,"re)")
+  EXPECT_EQ(r.body.substr(0, 62),
+            R"({"accepted":2,"rejected":1,"dropped":0,"errors":[{"line":4,"re)")
       << r.body;
   EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc1", "requests"), 2),
             (std::vector<std::string>{"GET /a 200", "POST /b 503"}));
@@ -91,7 +92,7 @@ TEST_F(HttpSourceTest, RecordsForAService) {
 
   // The service in the path decides; the other service's endpoints see nothing of svc1.
   r = client.request("POST", "/ingest/svc2/requests?ignored=1", R"({"req.url":"/two"})");
-  EXPECT_EQ(r.body, "{\"accepted\":1,\"rejected\":0,\"errors\":[]}\n");
+  EXPECT_EQ(r.body, "{\"accepted\":1,\"rejected\":0,\"dropped\":0,\"errors\":[]}\n");
   EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc2", "only"), 1),
             std::vector<std::string>{"/two"});
   EXPECT_TRUE(SourceHarness::take_all(harness_->endpoint("svc1", "requests")).empty());
@@ -105,7 +106,7 @@ TEST_F(HttpSourceTest, CompressedBodiesWithTheLimitOnTheDecodedSize) {
   ClientResponse r = client.request("POST", "/ingest/svc2/requests", testing::gzip(records),
                                     {{"Content-Encoding", "gzip"}});
   EXPECT_EQ(r.status, 202) << r.body;
-  EXPECT_EQ(r.body, "{\"accepted\":3,\"rejected\":0,\"errors\":[]}\n");
+  EXPECT_EQ(r.body, "{\"accepted\":3,\"rejected\":0,\"dropped\":0,\"errors\":[]}\n");
   r = client.request("POST", "/ingest/svc2/requests", testing::zstd(R"({"req.url":"/zs"})"),
                      {{"content-encoding", "ZSTD"}});
   EXPECT_EQ(r.status, 202) << r.body;
@@ -164,7 +165,7 @@ TEST_F(HttpSourceTest, ErrorsListIsCapped) {
   body += R"({"req.url":"/ok"})";
   ClientResponse r = client.request("POST", "/ingest/svc1/requests", body);
   EXPECT_EQ(r.status, 202);
-  EXPECT_EQ(r.body.substr(0, 39), R"({"accepted":1,"rejected":500,"errors":[)");
+  EXPECT_EQ(r.body.substr(0, 51), R"({"accepted":1,"rejected":500,"dropped":0,"errors":[)");
   size_t reported = 0;
   for (size_t pos = 0; (pos = r.body.find("\"line\":", pos)) != std::string::npos; ++pos) {
     ++reported;
@@ -202,7 +203,8 @@ TEST_F(HttpSourceTest, ABodyOfOnlyBadLinesIs400WithTheErrors) {
   HttpTestClient client(source_->port());
   ClientResponse r = client.request("POST", "/ingest/svc1/requests", "{bad\nnot json\n");
   EXPECT_EQ(r.status, 400);
-  EXPECT_EQ(r.body.substr(0, 38), R"({"accepted":0,"rejected":2,"errors":[{)") << r.body;
+  EXPECT_EQ(r.body.substr(0, 50), R"({"accepted":0,"rejected":2,"dropped":0,"errors":[{)")
+      << r.body;
   r = client.request("POST", "/ingest/logs", "syslog nope x :: y\n");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find(R"(no service \"nope\")"), std::string::npos) << r.body;
@@ -263,7 +265,9 @@ id = "svc1"
     body += fmt::format("syslog svc1 logs :: {:05} {}\n", i, std::string(80, 'q'));
   ClientResponse first = client.request("POST", "/ingest/logs", body);
   EXPECT_EQ(first.status, 202);
-  EXPECT_EQ(first.body, fmt::format("{{\"accepted\":{},\"rejected\":0,\"errors\":[]}}\n", kLines));
+  EXPECT_EQ(
+      first.body,
+      fmt::format("{{\"accepted\":{},\"rejected\":0,\"dropped\":0,\"errors\":[]}}\n", kLines));
 
   ClientResponse refused = client.request("POST", "/ingest/logs", "syslog svc1 logs :: later\n");
   EXPECT_EQ(refused.status, 503);
@@ -282,6 +286,51 @@ id = "svc1"
     return again.status == 202;
   }));
   EXPECT_EQ(SourceHarness::wait_lines(logs, 1), std::vector<std::string>{"later"});
+}
+
+TEST_F(HttpSourceTest, DropPoliciesCountDroppedLinesInTheAnswer) {
+  // Two endpoints: a record reaches both, and counts as dropped once if either dropped it.
+  start(R"toml(
+[[service]]
+id = "svc1"
+  [[service.logging]]
+  type = "file"
+  name = "small"
+  path = "/dev/null"
+  format = '%U'
+  queue_max_bytes = 65536
+  when_full = "drop_newest"
+  [[service.logging]]
+  type = "file"
+  name = "big"
+  path = "/dev/null"
+  format = '%U'
+  queue_max_bytes = 1048576
+  when_full = "drop_newest"
+)toml",
+        16 << 20);
+  HttpTestClient client(source_->port());
+  std::string body;
+  constexpr int kRecords = 400;  // 120 KB of lines per endpoint: twice what "small" takes
+  for (int i = 0; i < kRecords; ++i)
+    body += fmt::format("{{\"req.url\":\"/{:04}{}\"}}\n", i, std::string(300, 'u'));
+  ClientResponse r = client.request("POST", "/ingest/svc1/requests", body);
+  EXPECT_EQ(r.status, 202) << r.body;
+  EndpointChannel& small = harness_->endpoint("svc1", "small");
+  uint64_t queued = small.queue->depth().lines;
+  uint64_t dropped = small.counters.dropped[size_t(DropReason::kQueueFull)].load();
+  EXPECT_GT(dropped, 0u);
+  EXPECT_EQ(queued + dropped, uint64_t(kRecords));
+  EXPECT_EQ(r.body, fmt::format("{{\"accepted\":{},\"rejected\":0,\"dropped\":{},\"errors\":[]}}\n",
+                                queued, dropped));
+
+  // Nothing fits any more: every line is dropped, and the answer is 503, not 202.
+  ClientResponse none = client.request("POST", "/ingest/svc1/requests", body);
+  EXPECT_EQ(none.status, 503) << none.body;
+  EXPECT_EQ(none.headers["retry-after"], "1");
+  EXPECT_EQ(
+      none.body,
+      fmt::format("{{\"accepted\":0,\"rejected\":0,\"dropped\":{},\"errors\":[]}}\n", kRecords));
 }
 
 }  // namespace

@@ -45,7 +45,7 @@ TEST(OutcomeJson, EscapesReasons) {
   o.rejected = 1;
   o.errors.push_back({7, "bad \"x\"\n\\ \x01"});
   EXPECT_EQ(outcome_json(o),
-            "{\"accepted\":3,\"rejected\":1,\"errors\":[{\"line\":7,\"reason\":\"bad "
+            "{\"accepted\":3,\"rejected\":1,\"dropped\":0,\"errors\":[{\"line\":7,\"reason\":\"bad "
             "\\\"x\\\"\\n\\\\ \\u0001\"}]}\n");
 }
 

@@ -211,8 +211,17 @@ void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
     pool_->release(std::move(session), flushed, nullptr);
     return respond(json_answer(400, outcome_json(outcome)));
   }
-  auto accepted = [respond, body = outcome_json(outcome)] { respond(json_answer(202, body)); };
   bool flushed = session->flush();
+  outcome.dropped = session->take_dropped_messages();
+  outcome.accepted -= std::min(outcome.accepted, outcome.dropped);
+  if (outcome.dropped > 0 && outcome.accepted == 0) {
+    // A drop policy dropped every line: nothing was taken, and the client may retry later.
+    pool_->release(std::move(session), flushed, nullptr);
+    HttpResponse r = json_answer(503, outcome_json(outcome));
+    r.headers.emplace_back("Retry-After", "1");
+    return respond(std::move(r));
+  }
+  auto accepted = [respond, body = outcome_json(outcome)] { respond(json_answer(202, body)); };
   if (flushed) {
     // 202 once the lines are durable at the queue's fsync level: at once unless fsync = always.
     session->when_durable(accepted);

@@ -184,8 +184,8 @@ void IngestOutcome::reject(size_t line, std::string reason) {
 }
 
 std::string outcome_json(const IngestOutcome& outcome) {
-  std::string out = fmt::format("{{\"accepted\":{},\"rejected\":{},\"errors\":[", outcome.accepted,
-                                outcome.rejected);
+  std::string out = fmt::format("{{\"accepted\":{},\"rejected\":{},\"dropped\":{},\"errors\":[",
+                                outcome.accepted, outcome.rejected, outcome.dropped);
   for (size_t i = 0; i < outcome.errors.size(); ++i) {
     if (i > 0) out += ',';
     out += fmt::format("{{\"line\":{},\"reason\":\"", outcome.errors[i].line);

@@ -19,6 +19,7 @@ struct IngestOutcome {
   };
   size_t accepted = 0;
   size_t rejected = 0;
+  size_t dropped = 0;  // taken from `accepted` after the flush: a queue's drop policy dropped them
   std::vector<LineError> errors;  // the first kMaxReportedErrors rejections
 
   // Counts line `line` as accepted (`status` ok) or rejected with its reason.
@@ -59,7 +60,7 @@ void for_each_body_line(std::string_view body, Fn&& fn) {
 [[nodiscard]] IngestOutcome ingest_body(IngestSession& session, IngestKind kind,
                                         std::string_view service_id, std::string_view body);
 
-// {"accepted":N,"rejected":M,"errors":[{"line":k,"reason":"..."}]}
+// {"accepted":N,"rejected":M,"dropped":D,"errors":[{"line":k,"reason":"..."}]}
 [[nodiscard]] std::string outcome_json(const IngestOutcome& outcome);
 
 // Appends `text` as the body of a JSON string (escaping quotes, backslashes and control
