@@ -47,6 +47,11 @@ constexpr uint64_t kLingerMaxBytes = 64ull * 1024 * 1024;
 constexpr uint32_t kHeaderLimit = 64 * 1024;
 // A TLS client that has not finished its handshake by then is dropped.
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
+// Beast reads into the free space of the connection's buffer, at least 512 bytes and at most
+// 64 KiB a call. A buffer left at the header's size would read a 10 MB body 512 bytes at a time:
+// 20,000 reads, each re-arming the idle timer and hopping through the strand. A body gets this
+// much space, and an idle connection gives it back.
+constexpr size_t kBodyReadBytes = 64 * 1024;
 // How long stop() waits for in-flight requests to finish.
 constexpr auto kStopWait = std::chrono::seconds(5);
 
@@ -168,6 +173,7 @@ void Session<Stream>::start() {
 template <typename Stream>
 void Session<Stream>::read_header() {
   if (closing_) return;
+  if (buffer_.size() == 0) buffer_.shrink_to_fit();
   parser_.emplace();
   parser_->body_limit(state_->max_body_bytes);
   parser_->header_limit(kHeaderLimit);
@@ -223,6 +229,7 @@ void Session<Stream>::on_header(error_code ec) {
                                     "bytes",
                                     *length, state_->max_body_bytes));
   }
+  if (!parser_->is_done()) buffer_.reserve(kBodyReadBytes);
   auto read_body = [self = shared_from_this()] {
     http::async_read(self->stream_, self->buffer_, *self->parser_,
                      [self](error_code ec, size_t) { self->on_body(ec); });
