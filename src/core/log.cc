@@ -39,11 +39,28 @@ std::string_view to_string(LogLevel level) {
   return "info";
 }
 
+void append_log_escaped(std::string& out, std::string_view text) {
+  for (char c : text) {
+    unsigned char u = static_cast<unsigned char>(c);
+    if (u >= 0x20 && u != 0x7f) {
+      out.push_back(c);
+    } else if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\r') {
+      out += "\\r";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      fmt::format_to(std::back_inserter(out), "\\x{:02x}", u);
+    }
+  }
+}
+
 void write_log_line(std::string_view line, std::FILE* out) {
   std::string text;
   text.reserve(line.size() + 9);
   text += "sluice: ";
-  text += line;
+  append_log_escaped(text, line);
   text += '\n';
   std::fwrite(text.data(), 1, text.size(), out);
   std::fflush(out);

@@ -26,8 +26,13 @@ void set_log_level(LogLevel level);
 [[nodiscard]] std::string_view to_string(LogLevel level);
 
 // Writes "sluice: " + line + "\n" to `out` in one write, so that the lines of concurrent threads
-// never interleave.
+// never interleave. The line is escaped first (append_log_escaped).
 void write_log_line(std::string_view line, std::FILE* out = stderr);
+
+// Appends `text` with its control bytes written as escapes (\n, \r, \t, \xHH), so that what
+// a sender or a receiver wrote (a rejected key, a message, a response body) can neither add a
+// line to sluice's log nor reach the terminal as an escape sequence. Other bytes are copied.
+void append_log_escaped(std::string& out, std::string_view text);
 
 template <typename... Args>
 void log(LogLevel level, fmt::format_string<Args...> format, Args&&... args) {

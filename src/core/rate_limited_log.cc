@@ -17,12 +17,14 @@ bool RateLimitedLog::claim() {
 void RateLimitedLog::emit(std::string_view line) {
   uint64_t suppressed = suppressed_.exchange(0);
   written_.fetch_add(1, std::memory_order_relaxed);
+  std::string text = prefix_ + ": ";
+  append_log_escaped(text, line);
   if (suppressed > 0) {
-    fmt::print(out_, "{}: {} ({} more suppressed since the last report)\n", prefix_, line,
-               suppressed);
-  } else {
-    fmt::print(out_, "{}: {}\n", prefix_, line);
+    fmt::format_to(std::back_inserter(text), " ({} more suppressed since the last report)",
+                   suppressed);
   }
+  text += '\n';
+  std::fwrite(text.data(), 1, text.size(), out_);
   std::fflush(out_);
 }
 

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "core/log.h"
+
 namespace sluice {
 namespace {
 
@@ -20,11 +22,13 @@ bool write_all(int fd, std::string_view data) {
   return true;
 }
 
+// One line of text per line, control bytes escaped (a line's ESC or CR must not reach a
+// terminal, nor forge a line of sluice's own log).
 std::string lines_text(std::span<const LineBatch* const> batches) {
   std::string out;
   for (const LineBatch* b : batches) {
     for (size_t i = 0; i < b->size(); ++i) {
-      out.append(b->line(i));
+      append_log_escaped(out, b->line(i));
       out.push_back('\n');
     }
   }
@@ -37,9 +41,11 @@ DeadLetter::DeadLetter(std::string service_id, std::string endpoint)
     : service_id_(std::move(service_id)), endpoint_(std::move(endpoint)) {}
 
 void DeadLetter::write(std::span<const LineBatch* const> batches, std::string_view reason) {
-  // A header naming the endpoint, then the lines as they were.
-  std::string header = fmt::format("sluice: dead letter: service \"{}\" endpoint \"{}\": {}\n",
-                                   service_id_, endpoint_, reason);
+  // A header naming the endpoint, then the lines as they were (escaped).
+  std::string header =
+      fmt::format("sluice: dead letter: service \"{}\" endpoint \"{}\": ", service_id_, endpoint_);
+  append_log_escaped(header, reason);
+  header += '\n';
   write_all(2, header + lines_text(batches));
 }
 

@@ -223,8 +223,8 @@ bool Engine::reload() {
     for (std::string_view line : split_lines(report.error().message())) {
       attempt.errors.emplace_back(line);
     }
-    log_warn("reload of {} refused; the running configuration stays:\n  {}", config_file_,
-             fmt::join(attempt.errors, "\n  "));
+    log_warn("reload of {} refused; the running configuration stays: {}", config_file_,
+             fmt::join(attempt.errors, "; "));
     reloads_.record(std::move(attempt));
     return false;
   }

@@ -29,9 +29,27 @@ TEST(Log, LevelsParseAndFilter) {
 TEST(Log, ALineIsPrefixedAndWrittenWhole) {
   std::FILE* f = std::tmpfile();
   ASSERT_NE(f, nullptr);
-  write_log_line("reloaded a.toml:\n  detail", f);
-  EXPECT_EQ(file_text(f), "sluice: reloaded a.toml:\n  detail\n");
+  write_log_line("reloaded a.toml: detail", f);
+  EXPECT_EQ(file_text(f), "sluice: reloaded a.toml: detail\n");
   std::fclose(f);
+}
+
+TEST(Log, ControlBytesAreEscapedSoNoInputCanForgeALine) {
+  // A rejected JSON key with a newline and an ESC sequence, as a sender could post it.
+  std::FILE* f = std::tmpfile();
+  ASSERT_NE(f, nullptr);
+  write_log_line("rejected key \"a\nsluice: reload ok\x1b[2J\r\t\x7f\" ok", f);
+  EXPECT_EQ(file_text(f), "sluice: rejected key \"a\\nsluice: reload ok\\x1b[2J\\r\\t\\x7f\" ok\n");
+  std::fclose(f);
+  f = std::tmpfile();
+  RateLimitedLog limited("sluice: source x", std::chrono::seconds(1), f);
+  limited.log("bad line {}", std::string_view("one\ntwo"));
+  EXPECT_EQ(file_text(f), "sluice: source x: bad line one\\ntwo\n");
+  std::fclose(f);
+  std::string utf8 = "caf\xc3\xa9";
+  std::string out;
+  append_log_escaped(out, utf8);
+  EXPECT_EQ(out, utf8);  // only control bytes change
 }
 
 TEST(Log, RateLimitedLinesAreWarningsAndFollowTheLevel) {

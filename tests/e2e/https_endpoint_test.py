@@ -386,6 +386,37 @@ def check_dead_letter(args, w, check):
         r.stop()
 
 
+def check_secrets_redacted(args, w, check):
+    # A token in the URL's query and one in a header; the receiver echoes both back in its
+    # error body. Neither may show in /status, /errors or stderr.
+    query_secret, header_secret = "QuerySecret7731", "HeaderSecret9042"
+    r = Receiver(challenge=token("svcS")).start()
+    path = "/sec?token=%s&v=2" % query_secret  # the receiver keys its scripts by this
+    url = r.url(path)
+    eps = endpoint("sec", url, 'header_name = "Authorization"\n  header_value = "Bearer %s"\n'
+                   '  period_ms = 100' % header_secret)
+    s = Sluice(args.sluice, w, "secrets", service("svcS", eps), storage=False)
+    try:
+        r.script(path, [("echo", 503), ("echo", 503)])
+        s.send("svcS", "sec", ["one"])
+        wait_until(lambda: r.accepted_lines(path) == ["one"], 15, "delivery after the echoes")
+        echoed = r.recorded(path)[0]
+        check.eq("the receiver was sent the header", echoed.headers.get("authorization"),
+                 "Bearer " + header_secret)
+        errors = s.get("/errors?endpoint=sec")
+        msgs = [e["message"] for e in json.loads(errors)["endpoints"][0]["errors"]]
+        check.true("the error names the request with the query redacted: %r" % msgs,
+                   msgs and "token=(redacted)&v=(redacted)" in msgs[0] and "HTTP 503" in msgs[0]
+                   and "Authorization: (redacted)" in msgs[0])
+        for where, text in (("/status", s.get("/status")), ("/errors", errors),
+                            ("stderr", s.stderr())):
+            for secret in (query_secret, header_secret):
+                check.true("%s does not show %s" % (where, secret), secret not in text)
+    finally:
+        s.stop()
+        r.stop()
+
+
 def check_cli(args, w, check):
     out = subprocess.run([args.sluice, "challenge", "svc1", "other"], capture_output=True,
                          text=True)
@@ -413,7 +444,7 @@ def main():
             print("SKIP: %s is not installed (scripts/setup installs it)" % tool)
             return 77
     checks = [check_cli, check_formats_limits_compression_headers, check_challenge, check_tls,
-              check_dead_letter, check_storms]
+              check_dead_letter, check_storms, check_secrets_redacted]
     check = Checker()
     workdir = tempfile.mkdtemp(prefix="sluice-https-")
     try:

@@ -3,14 +3,15 @@
 
 It serves the domain-ownership challenge, records every request (method, path, headers,
 decompressed body, arrival time, TLS client certificate) and can be told, per path, to answer
-the next requests with a status (500, 429 with Retry-After, 400...), to hang, or to close the
-connection without answering. HTTP/1.1 with keep-alive; HTTPS and mTLS when given an
+the next requests with a status (500, 429 with Retry-After, 400...), to hang, to close the
+connection without answering, or to answer with a status and the request's own headers and
+query echoed in the body (as some receivers do in their error pages). HTTP/1.1 with keep-alive; HTTPS and mTLS when given an
 ssl.SSLContext. Runs in the test's own process, on 127.0.0.1 only.
 
     r = Receiver(challenge="*")      # or a hash per line, or None for 404
     r.start()                        # r.port
     r.script("/in", [("status", 500), ("status", 429, {"Retry-After": "1"}),
-                     ("hang", 3), ("close",)])
+                     ("hang", 3), ("close",), ("echo", 503)])
     ... r.accepted("/in") -> list of recorded requests answered 200
     r.stop()
 
@@ -19,6 +20,7 @@ module.
 """
 
 import gzip
+import json
 import http.server
 import socketserver
 import subprocess
@@ -149,6 +151,11 @@ class Receiver:
                     extra = action[2] if len(action) > 2 else {}
                     payload = action[3] if len(action) > 3 else b"ok\n"
                     self.reply(action[1], payload, extra)
+                elif action[0] == "echo":
+                    lines = ["%s: %s" % (k, v) for k, v in self.headers.items()]
+                    echoed = ("error: refused %s\r\n%s\r\n{\"headers\": %s}\n" % (
+                        self.path, "\r\n".join(lines), json.dumps(dict(self.headers.items()))))
+                    self.reply(action[1], echoed.encode())
                 elif action[0] == "hang":
                     time.sleep(action[1])
                     self.close_connection = True

@@ -1,3 +1,6 @@
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "core/backoff.h"
@@ -57,6 +60,17 @@ TEST(HttpRetryLogic, TheErrorMessageKeepsTheFirst512BytesOfTheBody) {
   HttpVerdict v = classify_http_outcome(status(400, "", body), "POST u", kNow);
   EXPECT_NE(v.message.find(std::string(512, 'a')), std::string::npos);
   EXPECT_EQ(v.message.find("TAIL"), std::string::npos);
+}
+
+TEST(HttpRetryLogic, TheBodyExcerptHidesWhatTheRequestCarried) {
+  // A receiver that echoes the request's headers in its error page.
+  std::vector<std::string> secrets = {"Bearer s3cret-value", "qtoken77"};
+  HttpVerdict v = classify_http_outcome(
+      status(403, "", "denied\r\nAuthorization: Bearer s3cret-value\r\nX-Token: qtoken77\r\n"),
+      "POST https://h/in?t=(redacted)", kNow, secrets);
+  EXPECT_EQ(v.message,
+            "POST https://h/in?t=(redacted): HTTP 403: denied  Authorization: (redacted)  "
+            "X-Token: (redacted)");
 }
 
 TEST(HttpRetryLogic, RedirectsAreAConfigurationProblemAndKeepTheLines) {

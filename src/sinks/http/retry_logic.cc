@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "core/redact.h"
+
 namespace sluice {
 namespace {
 
@@ -13,15 +15,6 @@ std::string_view trim(std::string_view s) {
          (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
     s.remove_suffix(1);
   return s;
-}
-
-// The start of a response body, printable on one line of the error stream.
-std::string body_excerpt(std::string_view body) {
-  body = body.substr(0, kErrorBodyBytes);
-  std::string out;
-  out.reserve(body.size());
-  for (char c : body) out.push_back(c == '\n' || c == '\r' || c == '\t' ? ' ' : c);
-  return std::string(trim(out));
 }
 
 }  // namespace
@@ -56,7 +49,8 @@ std::optional<std::chrono::milliseconds> parse_retry_after(
 }
 
 HttpVerdict classify_http_outcome(const HttpOutcome& o, std::string_view what,
-                                  std::chrono::system_clock::time_point now) {
+                                  std::chrono::system_clock::time_point now,
+                                  std::span<const std::string> secrets) {
   using Action = HttpVerdict::Action;
   HttpVerdict v;
   if (!o.transport_ok) {
@@ -80,7 +74,9 @@ HttpVerdict classify_http_outcome(const HttpOutcome& o, std::string_view what,
   }
   long s = o.status;
   if (s >= 200 && s < 300) return v;
-  std::string excerpt = body_excerpt(o.body);
+  // Printable on one line of the error stream, and safe to show in /status.
+  std::string excerpt =
+      redact_excerpt(std::string_view(o.body).substr(0, kErrorBodyBytes), secrets);
   v.message = fmt::format("{}: HTTP {}{}{}", what, s, excerpt.empty() ? "" : ": ", excerpt);
   if (s == 429 || s == 408 || s >= 500) {
     // 408: the server gave up waiting for our request, a transient condition like a timeout.

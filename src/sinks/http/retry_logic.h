@@ -2,6 +2,7 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -48,9 +49,12 @@ inline constexpr std::chrono::milliseconds kMaxRetryAfter{10 * 60 * 1000};
 // How many bytes of a refused request's response body are kept for the error stream.
 inline constexpr size_t kErrorBodyBytes = 512;
 
-// Sorts an outcome. `what` names the request in messages, e.g. "POST https://logs.example/in".
+// Sorts an outcome. `what` names the request in messages, e.g. "POST https://logs.example/in"
+// (credentials already redacted). The message quotes the start of an error body, with
+// `secrets` (what the request carried) and anything credential-like redacted (core/redact.h).
 [[nodiscard]] HttpVerdict classify_http_outcome(const HttpOutcome& outcome, std::string_view what,
-                                                std::chrono::system_clock::time_point now);
+                                                std::chrono::system_clock::time_point now,
+                                                std::span<const std::string> secrets = {});
 
 // The same, in the delivery driver's vocabulary.
 [[nodiscard]] Verdict to_verdict(HttpVerdict verdict);

@@ -1,12 +1,15 @@
 #include "sinks/https/service.h"
 
+#include "core/redact.h"
 #include "sinks/http/challenge.h"
 
 namespace sluice {
 
 HttpsTarget https_target(const HttpsSinkSettings& s) {
   HttpsTarget t;
-  t.display_url = s.url;
+  t.display_url = redact_url(s.url);
+  t.secrets = url_credentials(s.url);
+  for (const auto& [name, value] : s.headers) t.secrets.push_back(value);
   HttpUrl u = s.parsed_url;
   const std::string& name = s.delivery.tls.hostname;
   if (u.is_https() && !name.empty() && name != u.host) {

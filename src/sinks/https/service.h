@@ -17,7 +17,10 @@ struct HttpsTarget {
   std::string challenge_url;  // the origin's /.well-known/fastly/logging/challenge
   std::string host_header;    // "Host: ..." when tls_hostname rewrote the URL, else ""
   std::string connect_to;     // libcurl CONNECT_TO entry, else ""
-  std::string display_url;    // the configured URL, for messages
+  std::string display_url;    // the configured URL with its credentials redacted, for messages
+  // What sluice sends that a receiver's echo must not expose (redact_excerpt): the headers'
+  // values and the URL's credentials.
+  std::vector<std::string> secrets;
 };
 
 [[nodiscard]] HttpsTarget https_target(const HttpsSinkSettings& settings);

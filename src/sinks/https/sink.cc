@@ -79,7 +79,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore>, public
         token_(challenge_token(ctx.endpoint.service_id)),
         challenges_(ctx.challenges ? ctx.challenges : std::make_shared<ChallengeCache>()),
         challenge_key_(challenge_origin_key(settings, target_)),
-        what_(settings.method + " " + settings.url),
+        what_(settings.method + " " + target_.display_url),
         reporter_(ctx.endpoint),
         driver_(*ctx.endpoint.queue, reporter_, *this,
                 driver_settings(settings.delivery, ctx.limits, options)) {}
@@ -143,12 +143,13 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore>, public
   }
 
   void send(uint64_t id, const Payload& payload) override {
-    send_answering_on_strand(*client_, builder_->request(payload.body), weak_from_this(), strand_,
-                             [id](HttpsSinkCore& self, const HttpClientResponse& resp) {
-                               Verdict v = to_verdict(classify_http_outcome(
-                                   resp.outcome, self.what_, std::chrono::system_clock::now()));
-                               self.driver_.on_response(id, v, Clock::now());
-                             });
+    send_answering_on_strand(
+        *client_, builder_->request(payload.body), weak_from_this(), strand_,
+        [id](HttpsSinkCore& self, const HttpClientResponse& resp) {
+          Verdict v = to_verdict(classify_http_outcome(
+              resp.outcome, self.what_, std::chrono::system_clock::now(), self.target_.secrets));
+          self.driver_.on_response(id, v, Clock::now());
+        });
   }
 
   [[nodiscard]] bool stopped() const { return stopped_; }
