@@ -400,7 +400,11 @@ TEST(DiskQueue, DiskFullBlocksWithoutLosingWhatIsOnDiskAndResumes) {
     full = true;
     LineBatch b;
     for (size_t i = 20; i < 30; ++i) b.add(line_n(i));
+    testing::internal::CaptureStderr();
     PushResult r = q->push(b);
+    std::string logged = testing::internal::GetCapturedStderr();
+    EXPECT_NE(logged.find(dir.path() + ": the disk is full ("), std::string::npos) << logged;
+    EXPECT_NE(logged.find("new lines wait"), std::string::npos) << logged;
     EXPECT_EQ(r.accepted, 0u);
     EXPECT_TRUE(r.full);
     EXPECT_EQ(b.size(), 10u);
@@ -410,7 +414,12 @@ TEST(DiskQueue, DiskFullBlocksWithoutLosingWhatIsOnDiskAndResumes) {
     EXPECT_NE(st->last_error.find("No space left"), std::string::npos) << st->last_error;
     EXPECT_EQ(q->depth().lines, 20u);
     full = false;
+    testing::internal::CaptureStderr();
     r = q->push(b);
+    logged = testing::internal::GetCapturedStderr();
+    EXPECT_NE(logged.find(dir.path() + ": writing again; the disk was full for "),
+              std::string::npos)
+        << logged;
     EXPECT_EQ(r.accepted, 10u);
     EXPECT_FALSE(q->storage_stats()->disk_full);
   }

@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "core/log.h"
 #include "queue/disk/ledger.h"
 #include "queue/disk/queue_dir.h"
 #include "queue/disk/record_format.h"
@@ -284,7 +285,15 @@ Status DiskQueue::open() {
 void DiskQueue::record_error(std::string message, bool disk_full) {
   if (disk_full) {
     ++stats_.disk_full_errors;
-    if (!stats_.disk_full) disk_full_since_ = Clock::now();
+    if (!stats_.disk_full) {
+      // Once per episode: the metrics and /status follow it, but an operator reading the log
+      // must see it too. The policy decides what happens to the lines meanwhile.
+      disk_full_since_ = Clock::now();
+      log_warn("{}: the disk is full ({}); {}", opts_.dir, message,
+               opts_.when_full == WhenFull::kBlock
+                   ? "new lines wait, and the sources are held, until there is room"
+                   : "new lines are dropped and counted until there is room");
+    }
     stats_.disk_full = true;
   } else {
     ++stats_.write_errors;
@@ -325,6 +334,11 @@ bool DiskQueue::append_chunk(const LineBatch& batch, size_t first, size_t count)
   ready_bytes_ += payload;
   unacked_bytes_ += encode_buf_.size();
   written_seq_ += encode_buf_.size();
+  if (stats_.disk_full) {
+    auto seconds =
+        std::chrono::duration_cast<std::chrono::seconds>(Clock::now() - disk_full_since_);
+    log_warn("{}: writing again; the disk was full for {} s", opts_.dir, seconds.count());
+  }
   stats_.disk_full = false;
   return true;
 }
