@@ -201,8 +201,17 @@ std::string sink_fingerprint(const SinkType& type, const EndpointConfig& e) {
   return text.str();
 }
 
-void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index,
-                   const StorageConfig& storage, ConfigErrors& errors) {
+// "the name is used twice" with where both uses are, for the `key` of table `t` among `tables`.
+std::string used_twice(const toml::table& t, const toml::array& tables, std::string_view key,
+                       std::string_view value, std::string_view context, std::string_view scope) {
+  const toml::node* node = t.get(key);
+  return fmt::format("{}{}: the {} is used twice{} (first on line {})",
+                     source_prefix(node != nullptr ? *node : t), context, key, scope,
+                     first_line_with(tables, key, value));
+}
+
+void read_endpoint(const toml::table& t, const toml::array& siblings, ServiceConfig& svc,
+                   size_t index, const StorageConfig& storage, ConfigErrors& errors) {
   std::string name;
   if (auto n = t.get("name"); n != nullptr && n->is_string()) name = *n->value<std::string>();
   TableReader r(t,
@@ -276,8 +285,8 @@ void read_endpoint(const toml::table& t, ServiceConfig& svc, size_t index,
   e.sink_fingerprint = sink_fingerprint(*find_sink_type(e.type), e);
   for (const auto& other : svc.endpoints) {
     if (other.name == e.name) {
-      errors.add(
-          fmt::format("{}: the name is used twice in this service", endpoint_context(svc, e.name)));
+      errors.add(used_twice(t, siblings, "name", e.name, endpoint_context(svc, e.name),
+                            " in this service"));
       return;
     }
   }
@@ -326,8 +335,9 @@ void read_services(const toml::array* services, Config& config, ConfigErrors& er
         cr.finish();
         if (!c.name.empty()) {
           if (svc.condition(c.name) != nullptr) {
-            errors.add(fmt::format("service \"{}\" condition \"{}\": the name is used twice",
-                                   svc.id, c.name));
+            errors.add(used_twice(ct, *conditions, "name", c.name,
+                                  fmt::format("service \"{}\" condition \"{}\"", svc.id, c.name),
+                                  ""));
           } else {
             svc.conditions.push_back(std::move(c));
           }
@@ -337,12 +347,12 @@ void read_services(const toml::array* services, Config& config, ConfigErrors& er
     if (const toml::array* endpoints = r.tables("logging")) {
       size_t ei = 0;
       for (const toml::node& en : *endpoints)
-        read_endpoint(*en.as_table(), svc, ++ei, config.storage, errors);
+        read_endpoint(*en.as_table(), *endpoints, svc, ++ei, config.storage, errors);
     }
     r.finish();
     if (svc.id.empty()) continue;
     if (config.service(svc.id) != nullptr) {
-      errors.add(fmt::format("service \"{}\": the id is used twice", svc.id));
+      errors.add(used_twice(t, *services, "id", svc.id, fmt::format("service \"{}\"", svc.id), ""));
       continue;
     }
     config.services.push_back(std::move(svc));

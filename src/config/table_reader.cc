@@ -42,12 +42,27 @@ std::string ConfigErrors::joined() const {
 TableReader::TableReader(const toml::table& table, std::string context, ConfigErrors& errors)
     : table_(table), context_(std::move(context)), errors_(errors) {}
 
-std::string TableReader::where(const toml::node* node) const {
-  const toml::source_region& src = node != nullptr ? node->source() : table_.source();
+std::string source_prefix(const toml::node& node) {
+  const toml::source_region& src = node.source();
   std::string prefix;
   if (src.path) prefix = fmt::format("{}:", *src.path);
   if (src.begin.line > 0) prefix += fmt::format("{}: ", src.begin.line);
   return prefix;
+}
+
+uint32_t first_line_with(const toml::array& tables, std::string_view key, std::string_view value) {
+  for (const toml::node& node : tables) {
+    const toml::table* t = node.as_table();
+    const toml::node* v = t != nullptr ? t->get(key) : nullptr;
+    if (v != nullptr && v->is_string() && *v->value<std::string_view>() == value) {
+      return v->source().begin.line;
+    }
+  }
+  return 0;
+}
+
+std::string TableReader::where(const toml::node* node) const {
+  return source_prefix(node != nullptr ? *node : table_);
 }
 
 void TableReader::error(std::string_view key, std::string_view reason) {

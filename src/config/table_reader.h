@@ -24,6 +24,14 @@ class ConfigErrors {
   std::vector<std::string> errors_;
 };
 
+// "file:LINE: " where `node` was written, as every configuration error starts ("" when unknown).
+[[nodiscard]] std::string source_prefix(const toml::node& node);
+
+// Among `tables`, the line of the first whose `key` is the string `value` (0 if none): where a
+// name that is used twice was first used.
+[[nodiscard]] uint32_t first_line_with(const toml::array& tables, std::string_view key,
+                                       std::string_view value);
+
 // Reads the fields of one TOML table, checking types and ranges, and afterwards reports every
 // key that no one asked for as unknown, with the nearest known name as a hint. Each message
 // starts with `context` (e.g. `service "svc1" endpoint "to_rsyslog"`) and the source line.

@@ -189,11 +189,30 @@ id = "a"
   [[service.logging]]
   type = "stderr"
   name = "out"
+  [[service.condition]]
+  name = "c"
+  statement = "true"
+  [[service.condition]]
+  name = "c"
+  statement = "false"
+[[service]]
+id = "a"
 )toml",
                               "x.toml");
   ASSERT_FALSE(c.ok());
-  EXPECT_NE(c.error().message().find("endpoint \"out\": the name is used twice"),
-            std::string::npos);
+  // Each names both lines, so the user finds the two uses in a long file.
+  EXPECT_NE(c.error().message().find("x.toml:15: service \"a\" endpoint \"out\": the name is "
+                                     "used twice in this service (first on line 12)"),
+            std::string::npos)
+      << c.error().message();
+  EXPECT_NE(c.error().message().find("x.toml:20: service \"a\" condition \"c\": the name is used "
+                                     "twice (first on line 17)"),
+            std::string::npos)
+      << c.error().message();
+  EXPECT_NE(c.error().message().find("x.toml:23: service \"a\": the id is used twice (first on "
+                                     "line 9)"),
+            std::string::npos)
+      << c.error().message();
   EXPECT_NE(c.error().message().find("127.0.0.1:9000 is already used by another source"),
             std::string::npos);
 }
