@@ -47,7 +47,6 @@ IngestSession::IngestSession(const ActiveRoutes& routes, std::string default_ser
 const RoutingTable& IngestSession::table() {
   if (!table_) {
     table_ = routes_.current();
-    dropped_messages_.clear();  // a parked batch's late drops are no later batch's
     // Slots are per table: a new version may have more of them.
     if (slot_to_pending_.size() < table_->slot_count()) {
       slot_to_pending_.resize(table_->slot_count(), -1);
@@ -74,7 +73,16 @@ Status IngestSession::submit(std::string_view payload) {
       excerpt(p)));
 }
 
+void IngestSession::flush_early() {
+  if (pending_bytes_ < early_flush_at_) return;
+  if (flush()) return;
+  // A full queue (block): the caller finds out at its own flush. Until then, try again only
+  // after as much again has piled up, not on every message.
+  early_flush_at_ = pending_bytes_ + kEarlyFlushBytes;
+}
+
 Status IngestSession::submit_record(std::string_view json, std::string_view service_id) {
+  flush_early();
   const ServiceRoutes* svc = table().service(service_id);
   if (svc == nullptr) {
     if (service_id.empty()) return Error("a request record arrived on a source with no service");
@@ -108,6 +116,7 @@ Status IngestSession::submit_log_statement(std::string_view text) {
 
 Status IngestSession::submit_line(std::string_view service_id, std::string_view endpoint,
                                   std::string_view message) {
+  flush_early();
   const RoutingTable& t = table();
   const ServiceRoutes* svc = t.service(service_id);
   const Route* route = svc != nullptr ? svc->endpoint(endpoint) : nullptr;
@@ -154,6 +163,7 @@ void IngestSession::queue_line(const Route& route, std::string_view line) {
   p.lines.add(line);
   if (answers_batches_) p.messages.push_back(message_);
   ++pending_lines_;
+  pending_bytes_ += line.size();
 }
 
 bool IngestSession::flush() {
@@ -190,7 +200,13 @@ bool IngestSession::flush() {
     if (r.accepted > 0 && answers_batches_) pushed_.push_back(table_->channel_of(route));
     if (r.full) all = false;
   }
-  if (!all) return false;
+  if (!all) {
+    pending_bytes_ = 0;
+    for (size_t i = 0; i < used_; ++i) pending_bytes_ += pending_[i].lines.byte_size();
+    return false;
+  }
+  pending_bytes_ = 0;
+  early_flush_at_ = kEarlyFlushBytes;
   // The batch is queued: forget its endpoints and let its version go.
   for (size_t i = 0; i < used_; ++i) slot_to_pending_[pending_[i].route->slot] = -1;
   used_ = 0;

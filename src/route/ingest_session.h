@@ -62,12 +62,18 @@ class IngestSession {
   // How many of the messages submitted since the last call had a line dropped on the way into
   // a queue (a drop policy, or an endpoint removed by a reload), and so were not accepted. A
   // message that renders lines for several endpoints counts once. Only with `answers_batches`.
+  // Also counts across the early flushes of one request (flush_early).
   [[nodiscard]] size_t take_dropped_messages();
 
  private:
   // The table of the current batch, read at its first message.
   const RoutingTable& table();
   void queue_line(const Route& route, std::string_view line);
+  // Flushes before the next message once kEarlyFlushBytes are pending, so that a large request
+  // body moves into the queues in steps, as a stream source's reads do, instead of piling up
+  // whole: its batches then stay small enough to be reused rather than allocated (and faulted
+  // in) for every request. Called between messages only, where no route of the table is held.
+  void flush_early();
   // Renders the endpoint's key (if it has a key format) and its separator into line_; returns
   // where the line starts.
   size_t render_key(const EndpointPlan& plan, const Record& record);
@@ -101,6 +107,9 @@ class IngestSession {
   // Channels that took lines since the last when_durable(), held so they stay valid.
   std::vector<std::shared_ptr<EndpointChannel>> pushed_;
   size_t pending_lines_ = 0;
+  size_t pending_bytes_ = 0;
+  static constexpr size_t kEarlyFlushBytes = 1 << 20;
+  size_t early_flush_at_ = kEarlyFlushBytes;
 };
 
 }  // namespace sluice

@@ -150,6 +150,35 @@ id = "s"
   EXPECT_EQ(endpoint("s", "out").counters.dropped[size_t(DropReason::kQueueFull)].load(), 0u);
 }
 
+TEST_F(IngestSessionTest, ALargeBatchMovesIntoTheQueueInSteps) {
+  // A 4 MB request body must not pile up whole in the session: lines reach the queue every
+  // megabyte, before the caller's own flush. A blocked queue keeps the rest pending.
+  load(R"toml(
+[[service]]
+id = "s"
+  [[service.logging]]
+  type = "stdout"
+  name = "out"
+  format = '%{req.url}V'
+  queue_max_bytes = 3145728
+)toml");
+  IngestSession s(topology_->routes(), "s", PayloadKind::kAuto);
+  std::string big(1000, 'x');
+  EndpointChannel& out = endpoint("s", "out");
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(s.submit("{\"req.url\":\"" + big + "\"}").ok());
+  uint64_t queued = out.queue->depth().lines;
+  EXPECT_GE(queued, 1000u);  // two early flushes at least
+  EXPECT_LT(queued, 2000u);  // the rest waits for the caller's flush
+  EXPECT_TRUE(s.flush());
+  for (int i = 0; i < 2000; ++i) ASSERT_TRUE(s.submit("{\"req.url\":\"" + big + "\"}").ok());
+  EXPECT_GT(out.queue->depth().lines, 3000u);  // full, and the rest held in the session
+  EXPECT_TRUE(s.has_pending());
+  EXPECT_FALSE(s.flush());
+  size_t first = drain(out).size();
+  EXPECT_TRUE(s.flush());
+  EXPECT_EQ(first + drain(out).size(), 4000u);  // nothing lost, nothing twice
+}
+
 TEST_F(IngestSessionTest, DropNewestCountsDrops) {
   load(R"toml(
 [[service]]

@@ -43,6 +43,8 @@ struct SessionPool : std::enable_shared_from_this<SessionPool> {
     if (free.empty()) return std::make_unique<IngestSession>(routes, "", PayloadKind::kAuto, true);
     auto s = std::move(free.back());
     free.pop_back();
+    // Lines a parked session's late flush dropped belonged to an answered request.
+    (void)s->take_dropped_messages();
     return s;
   }
 
