@@ -131,7 +131,8 @@ class PacedClient(threading.Thread):
             try:
                 if self.conn is None:
                     self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                self.conn.request("POST", "/ingest/logs", body)
+                self.conn.request("POST", "/ingest/logs", body,
+                                  {"Content-Type": "application/x-ndjson"})
                 resp = self.conn.getresponse()
                 resp.read()
                 return resp.status

@@ -46,10 +46,15 @@ def read_lines(path):
         return []
 
 
+# What sluice's /ingest requires (a JSON media type: no web page can post it cross-site).
+INGEST_HEADERS = {"Content-Type": "application/x-ndjson"}
+
+
 def http(port, path, body=None, timeout=30):
     """GET (or POST with a body) to 127.0.0.1:port; returns (status, text), errors included."""
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=body,
-                                 method="POST" if body is not None else "GET")
+                                 method="POST" if body is not None else "GET",
+                                 headers=INGEST_HEADERS if body is not None else {})
     try:
         with urllib.request.urlopen(req, timeout=timeout) as resp:
             return resp.status, resp.read().decode()
@@ -144,7 +149,7 @@ class Sluice:
     def send(self, service, endpoint, messages):
         body = "".join("syslog %s %s :: %s\n" % (service, endpoint, m) for m in messages)
         req = urllib.request.Request("http://127.0.0.1:%d/ingest/logs" % self.http,
-                                     data=body.encode(), method="POST")
+                                     data=body.encode(), method="POST", headers=INGEST_HEADERS)
         with urllib.request.urlopen(req, timeout=10) as resp:
             assert resp.status in (200, 202, 204), resp.status
 
@@ -156,7 +161,7 @@ class Sluice:
         while True:
             req = urllib.request.Request(
                 "http://127.0.0.1:%d/ingest/%s/requests" % (self.http, service),
-                data=body.encode(), method="POST")
+                data=body.encode(), method="POST", headers=INGEST_HEADERS)
             try:
                 with urllib.request.urlopen(req, timeout=30) as resp:
                     assert resp.status in (200, 202, 204), resp.status

@@ -55,7 +55,8 @@ def main():
             body = b"".join(b"syslog svc1 spray%d :: y\n" % i for i in range(10000))
             body += b"syslog svc1 via\xfehttp :: y\n"
             req = urllib.request.Request("http://127.0.0.1:%d/ingest/logs" % http_port, data=body,
-                                         method="POST")
+                                         method="POST",
+                                         headers={"Content-Type": "application/x-ndjson"})
             try:
                 urllib.request.urlopen(req, timeout=30).read()
                 failures.append("a body of only unknown endpoints was accepted")

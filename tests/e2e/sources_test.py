@@ -39,7 +39,8 @@ def stop(proc):
 
 
 def post(port, path, body, method="POST"):
-    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=body, method=method)
+    req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=body, method=method,
+                                 headers={"Content-Type": "application/x-ndjson"})
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, resp.read().decode(), dict(resp.headers)

@@ -73,7 +73,7 @@ max_backoff = "1s"
                 body = "".join(f"syslog {SERVICE} stream :: seq-{i:07d}-end {PAD}\n"
                                for i in range(start, min(total, start + chunk)))
                 while True:
-                    status, answer = http_post(http_port, "/ingest/logs", body, "text/plain")
+                    status, answer = http_post(http_port, "/ingest/logs", body)
                     if status == 202:
                         assert answer["rejected"] == 0, answer
                         break

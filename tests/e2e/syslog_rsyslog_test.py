@@ -154,7 +154,7 @@ def check_scenario(binary, workdir, use_tls):
 
         # Log statements, after the records so that each endpoint's order is known.
         status, answer = http_post(http_port, "/ingest/logs", "\n".join(LOG_STATEMENTS) + "\n",
-                                   content_type="text/plain")
+                                   content_type="application/x-ndjson")
         assert status == 202, (status, answer)
         assert answer["accepted"] + answer["rejected"] == len(LOG_STATEMENTS), answer
 

@@ -36,6 +36,10 @@ class HttpTestClient {
     namespace http = boost::beast::http;
     http::request<http::string_body> req(http::string_to_verb(method), target, 11);
     req.set(http::field::host, "127.0.0.1");
+    // What sluice's /ingest requires; a test of other types sets its own (or uses raw()).
+    if (method == "POST" || method == "PUT") {
+      req.set(http::field::content_type, "application/x-ndjson");
+    }
     for (const auto& [k, v] : headers) req.set(k, v);
     req.body() = body;
     req.prepare_payload();

@@ -218,8 +218,10 @@ TEST_F(HttpSourceTest, ABodyOfOnlyBadLinesIs400WithTheErrors) {
 TEST_F(HttpSourceTest, TransferEncodingOtherThanChunkedIs400AndCloses) {
   start();
   const std::string smuggled =
-      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n"
-      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nContent-Length: 19\r\n\r\n"
+      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/x-ndjson\r\nTransfer-Encoding: gzip\r\n\r\n"
+      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/x-ndjson\r\nContent-Length: 19\r\n\r\n"
       "syslog svc1 logs :: smuggled\n";
   HttpTestClient client(source_->port());
   ClientResponse r = client.raw(smuggled);
@@ -229,14 +231,16 @@ TEST_F(HttpSourceTest, TransferEncodingOtherThanChunkedIs400AndCloses) {
   EXPECT_EQ(client.read_response().status, 0);  // no second answer: the connection closed
   HttpTestClient both(source_->port());
   r = both.raw(
-      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/x-ndjson\r\nContent-Length: 5\r\n"
       "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n");
   EXPECT_EQ(r.status, 400);
   EXPECT_TRUE(SourceHarness::take_all(harness_->endpoint("svc1", "logs")).empty());
   // Chunked alone is fine.
   HttpTestClient chunked(source_->port());
   r = chunked.raw(
-      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "POST /ingest/logs HTTP/1.1\r\nHost: x\r\nContent-Type: "
+      "application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n"
       "1a\r\nsyslog svc1 logs :: ok ch\n\r\n0\r\n\r\n");
   EXPECT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(SourceHarness::wait_lines(harness_->endpoint("svc1", "logs"), 1),
@@ -246,6 +250,33 @@ TEST_F(HttpSourceTest, TransferEncodingOtherThanChunkedIs400AndCloses) {
 // when_full = block: a request whose lines do not all fit is accepted (the lines wait with the
 // source), later requests get 503 + Retry-After until the queue has room, and nothing accepted
 // is lost.
+TEST_F(HttpSourceTest, OnlyJsonContentTypesAreIngested) {
+  // What a web page can send cross-site without a preflight is refused, so it cannot post here.
+  start();
+  HttpTestClient client(source_->port());
+  EndpointChannel& logs = harness_->endpoint("svc1", "logs");
+  std::string line = "syslog svc1 logs :: typed\n";
+  for (const char* type :
+       {"text/plain", "text/plain; charset=utf-8", "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x"}) {
+    ClientResponse r = client.request("POST", "/ingest/logs", line, {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 415) << type;
+    EXPECT_NE(r.body.find(std::string("not \\\"") + type), std::string::npos) << r.body;
+  }
+  ClientResponse none = HttpTestClient(source_->port())
+                            .raw("POST /ingest/logs HTTP/1.1\r\nHost: x\r\nContent-Length: " +
+                                 std::to_string(line.size()) + "\r\n\r\n" + line);
+  EXPECT_EQ(none.status, 415);
+  EXPECT_NE(none.body.find("not none"), std::string::npos) << none.body;
+  EXPECT_TRUE(SourceHarness::take_all(logs).empty());
+  for (const char* type : {"application/x-ndjson", "application/json; charset=utf-8",
+                           "Application/JSON", "application/jsonlines", "application/vnd.x+json"}) {
+    ClientResponse r = client.request("POST", "/ingest/logs", line, {{"Content-Type", type}});
+    EXPECT_EQ(r.status, 202) << type << r.body;
+  }
+  EXPECT_EQ(SourceHarness::wait_lines(logs, 5).size(), 5u);
+}
+
 TEST_F(HttpSourceTest, FullQueueAnswers503AndLosesNothing) {
   start(R"toml(
 [[service]]
