@@ -26,6 +26,7 @@ class Condition {
   }
 
   [[nodiscard]] const std::string& source() const { return expression_.source(); }
+  [[nodiscard]] const Expression& expression() const { return expression_; }
 
  private:
   explicit Condition(Expression e) : expression_(std::move(e)) {}

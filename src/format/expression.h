@@ -47,6 +47,10 @@ class Expression {
 
   [[nodiscard]] const std::string& source() const { return source_; }
 
+  // The compiled nodes, for checks made when a configuration loads (variable names and types,
+  // see format/variable_check.h). Each node's col is the column the user wrote.
+  [[nodiscard]] const std::vector<Node>& nodes() const { return nodes_; }
+
  private:
   friend class ExpressionParser;
   Expression() = default;

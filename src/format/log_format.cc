@@ -313,6 +313,7 @@ class LogFormatParser {
       Segment seg;
       seg.kind = Kind::kVariable;
       seg.variable = *var;
+      seg.expression.emplace(std::move(*expr));
       push(std::move(seg));
       return after;
     }
@@ -376,6 +377,14 @@ Result<LogFormat> LogFormat::compile(std::string_view text, FormatVersion versio
   LogFormatParser parser(text, version, f);
   if (auto st = parser.parse(); !st) return st.error();
   return f;
+}
+
+std::vector<const Expression*> LogFormat::expressions() const {
+  std::vector<const Expression*> out;
+  for (const Segment& seg : segments_) {
+    if (seg.expression) out.push_back(&*seg.expression);
+  }
+  return out;
 }
 
 void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) const {

@@ -33,6 +33,10 @@ class LogFormat {
   [[nodiscard]] const std::string& source() const { return source_; }
   [[nodiscard]] FormatVersion version() const { return version_; }
 
+  // The format's %{...}V expressions, in order, for checks made when a configuration loads (see
+  // format/variable_check.h); rendering never reads them from here.
+  [[nodiscard]] std::vector<const Expression*> expressions() const;
+
  private:
   enum class Kind : uint8_t {
     kLiteral,              // only the prefix: text after the last directive
@@ -63,6 +67,8 @@ class LogFormat {
     uint32_t prefix_size = 0;   // the text's length
     std::string text;           // kTimeFormat, kStrftimeOfStart
     VariableRef variable;       // kVariable, kDirective, kBytesClf
+    // Every %{...}V segment keeps its compiled expression: kVariable only for expressions(),
+    // the others to evaluate what their fast path does not cover. So does %{X}C.
     std::optional<Expression> expression;
   };
 
