@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "config/config_loader.h"
+#include "core/log.h"
 #include "engine/engine.h"
 
 namespace sluice {
@@ -16,6 +17,8 @@ int run(const std::string& path) {
     if (config.error().message().back() != '\n') fmt::print(stderr, "\n");
     return 1;
   }
+  // The warnings `sluice check` prints, once at start (a reload logs its own).
+  for (const std::string& w : config->warnings) log_warn("warning: {}", w);
   std::string name = path.empty() ? "the embedded default configuration" : path;
   size_t services = config->services.size();
   auto engine = Engine::start(std::move(*config), path);

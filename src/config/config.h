@@ -129,6 +129,9 @@ struct Config {
   unsigned delivery_threads = 0;  // delivery loops; 0: one per core
   LogLevel log_level = LogLevel::kInfo;
   std::string source_name;  // the file it came from, for messages
+  // What loads but deserves a look, one message per line worded like an error (a format's
+  // variable that VCL does not have): `sluice check` prints them, `sluice run` logs them.
+  std::vector<std::string> warnings;
 
   [[nodiscard]] const ServiceConfig* service(std::string_view id) const {
     for (const auto& s : services) {

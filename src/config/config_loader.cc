@@ -11,6 +11,7 @@
 #include "core/did_you_mean.h"
 #include "core/log.h"
 #include "format/condition.h"
+#include "format/variable_check.h"
 #include "sinks/sink_type.h"
 
 namespace sluice {
@@ -261,6 +262,9 @@ void read_endpoint(const toml::table& t, const toml::array& siblings, ServiceCon
   // Compile now so that a mistake is reported at load, with its column.
   auto format = LogFormat::compile(e.format, e.format_version);
   if (!format) r.error("format", format.error().message());
+  if (format) {
+    for (const std::string& w : check_variables(*format)) r.warning("format", w);
+  }
   if (!e.response_condition.empty() && svc.condition(e.response_condition) == nullptr) {
     std::vector<std::string_view> names;
     for (const auto& c : svc.conditions) names.push_back(c.name);
@@ -331,6 +335,10 @@ void read_services(const toml::array* services, Config& config, ConfigErrors& er
         if (!c.statement.empty()) {
           auto compiled = Condition::compile(c.statement);
           if (!compiled) cr.error("statement", compiled.error().message());
+          if (compiled) {
+            for (const std::string& w : check_variables(compiled->expression()))
+              cr.warning("statement", w);
+          }
         }
         cr.finish();
         if (!c.name.empty()) {
@@ -431,6 +439,7 @@ Result<Config> load_config_string(std::string_view text, std::string source_name
   r.finish();
   check_sources(config, errors);
   if (!errors.empty()) return Error(ErrorCode::kInvalidArgument, errors.joined());
+  config.warnings = std::move(errors.warnings());
   return config;
 }
 

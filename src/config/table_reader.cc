@@ -71,6 +71,12 @@ void TableReader::error(std::string_view key, std::string_view reason) {
   errors_.add(fmt::format("{}{}field \"{}\": {}", where(node), ctx, key, reason));
 }
 
+void TableReader::warning(std::string_view key, std::string_view reason) {
+  const toml::node* node = table_.get(key);
+  std::string ctx = context_.empty() ? "" : context_ + " ";
+  errors_.add_warning(fmt::format("{}{}field \"{}\": {}", where(node), ctx, key, reason));
+}
+
 const toml::node* TableReader::get(std::string_view key) {
   known_.emplace_back(key);
   return table_.get(key);

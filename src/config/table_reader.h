@@ -20,8 +20,14 @@ class ConfigErrors {
   [[nodiscard]] const std::vector<std::string>& all() const { return errors_; }
   [[nodiscard]] std::string joined() const;
 
+  // Problems that do not stop the configuration from loading (a variable name VCL lacks),
+  // worded like errors.
+  void add_warning(std::string message) { warnings_.push_back(std::move(message)); }
+  [[nodiscard]] std::vector<std::string>& warnings() { return warnings_; }
+
  private:
   std::vector<std::string> errors_;
+  std::vector<std::string> warnings_;
 };
 
 // "file:LINE: " where `node` was written, as every configuration error starts ("" when unknown).
@@ -73,6 +79,8 @@ class TableReader {
   void finish();
 
   void error(std::string_view key, std::string_view reason);
+  // The same message as error() would give, as a warning: the configuration still loads.
+  void warning(std::string_view key, std::string_view reason);
   [[nodiscard]] const std::string& context() const { return context_; }
 
  private:

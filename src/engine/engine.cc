@@ -233,6 +233,12 @@ bool Engine::reload() {
   for (std::string& note : report->notes) attempt.errors.push_back(std::move(note));
   log_info("reloaded {}: {}", config_file_, report->summary());
   for (const std::string& note : attempt.errors) log_info("note: {}", note);
+  // The activated version's warnings, as `sluice check` prints them; /status keeps them with
+  // the notes.
+  for (const std::string& w : next->warnings) {
+    log_warn("warning: {}", w);
+    attempt.errors.push_back("warning: " + w);
+  }
   attempt.activated = true;
   reloads_.record(std::move(attempt));
   return true;

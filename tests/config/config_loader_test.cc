@@ -144,6 +144,48 @@ id = "svc1"
       << m;
 }
 
+// Variable names VCL lacks, and floats compared with INTEGER variables, load with warnings that
+// name the file line, the service, the endpoint or condition, the field and the column.
+TEST(ConfigLoader, UnknownVariablesAreWarningsNotErrors) {
+  auto c = load_config_string(R"toml(
+[[service]]
+id = "svc1"
+  [[service.condition]]
+  name = "errors"
+  statement = "resp.stauts >= 500"
+
+  [[service.condition]]
+  name = "odd"
+  statement = "resp.status == 200.5"
+
+  [[service.logging]]
+  type = "file"
+  name = "to_file"
+  path = "/tmp/x.log"
+  format = '%{req.urll}V %{req.http.X-Anything}V %{geo.city}V'
+  response_condition = "errors"
+)toml",
+                              "sluice.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->warnings,
+            (std::vector<std::string>{
+                "sluice.toml:6: service \"svc1\" condition \"errors\" field \"statement\": col 1: "
+                "unknown variable \"resp.stauts\" (did you mean \"resp.status\"?)",
+                "sluice.toml:10: service \"svc1\" condition \"odd\" field \"statement\": col 16: "
+                "resp.status is an INTEGER in VCL; 200.5 is a FLOAT",
+                "sluice.toml:16: service \"svc1\" endpoint \"to_file\" field \"format\": col 3: "
+                "unknown variable \"req.urll\" (did you mean \"req.url\"?)"}));
+}
+
+TEST(ConfigLoader, TheIssueExampleAndTheDefaultHaveNoWarnings) {
+  auto c = load_config_string(kIssueExample, "sluice.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_TRUE(c->warnings.empty());
+  auto d = load_config_string(default_config_text(), "<embedded default>");
+  ASSERT_TRUE(d.ok()) << d.error().message();
+  EXPECT_TRUE(d->warnings.empty());
+}
+
 TEST(ConfigLoader, SyntaxErrorNamesLineAndColumn) {
   auto c = load_config_string("[api\nlisten = 1\n", "broken.toml");
   ASSERT_FALSE(c.ok());

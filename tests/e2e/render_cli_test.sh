@@ -119,5 +119,33 @@ out=$("$sluice" check -c "$tmp/pipe.toml"); code=$?
 check "check: valid config exits 0" 0 "$code"
 contains "check: summary" "OK: 1 service(s), 1 endpoint(s), 1 source(s)" "$out"
 
+# Typos in variable names are warnings: printed with the place and a suggestion, exit status 0.
+cat > "$tmp/typo.toml" <<'TOML'
+[[service]]
+id = "svc1"
+  [[service.condition]]
+  name = "errors"
+  statement = "resp.stauts >= 500"
+  [[service.logging]]
+  type = "stdout"
+  name = "out"
+  format = '%{req.urll}V %{req.http.X-Anything}V'
+  response_condition = "errors"
+[[source]]
+type = "stdin"
+service = "svc1"
+[api]
+enabled = false
+TOML
+"$sluice" check -c "$tmp/typo.toml" >"$tmp/out" 2>"$tmp/err"; code=$?
+check "check: warnings alone exit 0" 0 "$code"
+contains "check: format typo warned" 'warning: '"$tmp"'/typo.toml:9: service "svc1" endpoint "out" field "format": col 3: unknown variable "req.urll" (did you mean "req.url"?)' "$(cat "$tmp/err")"
+contains "check: condition typo warned" 'service "svc1" condition "errors" field "statement": col 1: unknown variable "resp.stauts" (did you mean "resp.status"?)' "$(cat "$tmp/err")"
+check "check: a header is not warned" 2 "$(grep -c warning: "$tmp/err")"
+contains "check: summary counts warnings" "OK: 1 service(s), 1 endpoint(s), 1 source(s) (2 warning(s))" "$(cat "$tmp/out")"
+: | timeout 20 "$sluice" run -c "$tmp/typo.toml" >/dev/null 2>"$tmp/err"; code=$?
+check "run: warnings alone do not stop it" 0 "$code"
+contains "run: logs the same warnings at start" 'sluice: warning: '"$tmp"'/typo.toml:9: service "svc1" endpoint "out" field "format": col 3: unknown variable "req.urll"' "$(cat "$tmp/err")"
+
 echo "$failures failed"
 [ "$failures" -eq 0 ]
