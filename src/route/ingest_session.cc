@@ -55,18 +55,18 @@ const RoutingTable& IngestSession::table() {
   return *table_;
 }
 
-Status IngestSession::submit(std::string_view payload) {
+Status IngestSession::submit(std::string_view payload, bool cut) {
   std::string_view p = trim_left(payload);
   switch (payload_) {
     case PayloadKind::kLog:
-      return submit_log_statement(p);
+      return submit_log_statement(p, cut);
     case PayloadKind::kRecord:
       return submit_record(p, default_service_);
     case PayloadKind::kAuto:
       break;
   }
   if (!p.empty() && p.front() == '{') return submit_record(p, default_service_);
-  if (p.substr(0, 7) == "syslog ") return submit_log_statement(p);
+  if (p.substr(0, 7) == "syslog ") return submit_log_statement(p, cut);
   return Error(fmt::format(
       "neither a log statement (syslog <service_id> <endpoint> :: message) nor a JSON request "
       "record: '{}'",
@@ -105,17 +105,17 @@ Status IngestSession::submit_record(std::string_view json, std::string_view serv
   return {};
 }
 
-Status IngestSession::submit_log_statement(std::string_view text) {
+Status IngestSession::submit_log_statement(std::string_view text, bool cut) {
   auto st = parse_log_statement(text);
   if (!st) {
     return Error(fmt::format(
         "not a log statement (syslog <service_id> <endpoint> :: message): '{}'", excerpt(text)));
   }
-  return submit_line(st->service_id, st->endpoint, st->message);
+  return submit_line(st->service_id, st->endpoint, st->message, cut);
 }
 
 Status IngestSession::submit_line(std::string_view service_id, std::string_view endpoint,
-                                  std::string_view message) {
+                                  std::string_view message, bool cut) {
   flush_early();
   const RoutingTable& t = table();
   const ServiceRoutes* svc = t.service(service_id);
@@ -137,7 +137,11 @@ Status IngestSession::submit_line(std::string_view service_id, std::string_view 
   const EndpointPlan& plan = *route->plan;
   size_t start = render_key(plan, no_record_);
   line_.append(message.data(), message.data() + message.size());
-  count_cut(route->channel->counters, apply_line_rules(line_, start, plan.max_line_bytes));
+  LineCut rules = apply_line_rules(line_, start, plan.max_line_bytes);
+  // The source's cut shortened the line unless the line rules ended it earlier at a terminator;
+  // either way a line counts once.
+  if (cut && !rules.at_terminator) rules.at_limit = true;
+  count_cut(route->channel->counters, rules);
   queue_line(*route, std::string_view(line_.data(), line_.size()));
   return {};
 }

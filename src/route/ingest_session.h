@@ -37,12 +37,16 @@ class IngestSession {
   // (`syslog <sid> <name> :: msg`) or a JSON request record for the default service, as
   // `payload` decides. The error says why a message was rejected; rejected messages are also
   // counted by the caller.
-  [[nodiscard]] Status submit(std::string_view payload);
+  // `cut`: the source had to cut the message already (a frame longer than its framer keeps).
+  // Its line then counts as cut at the length limit even when what is left fits the endpoint's
+  // limit, as it can when a long syslog header took part of the frame. (A cut JSON record does
+  // not decode and is rejected instead.)
+  [[nodiscard]] Status submit(std::string_view payload, bool cut = false);
   [[nodiscard]] Status submit_record(std::string_view json, std::string_view service_id);
-  [[nodiscard]] Status submit_log_statement(std::string_view text);
+  [[nodiscard]] Status submit_log_statement(std::string_view text, bool cut = false);
   // A line for one endpoint, delivered as it is (what a log statement carries after "::").
   [[nodiscard]] Status submit_line(std::string_view service_id, std::string_view endpoint,
-                                   std::string_view message);
+                                   std::string_view message, bool cut = false);
 
   // Pushes pending lines into the queues. Returns false when a queue with when_full = block
   // is full: the remaining lines stay pending, and the caller should stop reading and call

@@ -128,6 +128,36 @@ max_line_bytes = 1024
   EXPECT_EQ(endpoint("s", "out").counters.truncated.load(), 1u);
 }
 
+// A message the source's framer already cut (a syslog frame longer than it keeps) counts as cut
+// at the length limit even when what is left fits the endpoint's limit; once per line.
+TEST_F(IngestSessionTest, MessageCutBySourceIsCountedOnce) {
+  load(R"toml(
+[[service]]
+id = "s"
+max_line_bytes = 1024
+  [[service.logging]]
+  type = "stdout"
+  name = "out"
+  placement = "none"
+)toml");
+  IngestSession s(topology_->routes(), "s", PayloadKind::kAuto);
+  ASSERT_TRUE(s.submit("syslog s out :: short but cut", /*cut=*/true).ok());
+  ASSERT_TRUE(s.submit("syslog s out :: " + std::string(2000, 'x'), /*cut=*/true).ok());
+  // Ended by a NUL before the source's cut: the cut took nothing from the line.
+  ASSERT_TRUE(s.submit(std::string("syslog s out :: first\0rest", 26), /*cut=*/true).ok());
+  ASSERT_TRUE(s.submit("syslog s out :: whole").ok());
+  EXPECT_FALSE(s.submit(R"({"req.url":"/a)", /*cut=*/true).ok());  // a cut record: rejected
+  ASSERT_TRUE(s.flush());
+  auto lines = drain(endpoint("s", "out"));
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "short but cut");
+  EXPECT_EQ(lines[1].size(), 1024u);
+  EXPECT_EQ(lines[2], "first");
+  EXPECT_EQ(lines[3], "whole");
+  EXPECT_EQ(endpoint("s", "out").counters.truncated.load(), 2u);
+  EXPECT_EQ(endpoint("s", "out").counters.cut_at_newline.load(), 1u);
+}
+
 TEST_F(IngestSessionTest, FullBlockingQueueKeepsLinesPendingUntilThereIsRoom) {
   load(R"toml(
 [[service]]

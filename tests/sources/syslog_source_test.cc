@@ -18,6 +18,7 @@
 #include <boost/asio/write.hpp>
 
 #include "source_harness.h"
+#include "sources/stream_framer.h"
 #include "tls_test_cert.h"
 
 namespace sluice {
@@ -404,6 +405,39 @@ TEST(SyslogSource, OctetFramesMayEndWithANewline) {
   EXPECT_EQ(SourceHarness::wait_lines(h.endpoint("svc1", "logs"), 2),
             (std::vector<std::string>{"a", "b"}));
   EXPECT_EQ(h.endpoint("svc1", "logs").counters.cut_at_newline.load(), 0u);
+}
+
+// Issue 14: a 5424 message behind 10 KB of structured data. Its frame is longer than the framer
+// keeps, though its payload alone fits the service's 64 KiB: it is cut, and the cut is counted.
+TEST(SyslogSource, MessageBehindLargeStructuredDataIsNeverCutSilently) {
+  SourceHarness h(R"toml(
+[[service]]
+id = "svc1"
+max_line_bytes = 65536
+  [[service.logging]]
+  type = "file"
+  name = "logs"
+  path = "/dev/null"
+  placement = "none"
+)toml");
+  ASSERT_TRUE(h.ok());
+  SourceConfig config = syslog_config(Transport::kTcp);
+  SyslogSource source(h.context(config));
+  ASSERT_TRUE(source.start().ok());
+  std::string header = "<134>1 2026-11-21T08:00:00Z host app - - [big@1 data=\"" +
+                       std::string(10 * 1024, 'd') + "\"] ";
+  std::string message = "syslog svc1 logs :: " + std::string(60000, 'x');
+  ASSERT_GT(header.size() + message.size(), kMaxFrameBytes);
+  ASSERT_LT(message.size(), kLargeMaxLineBytes);
+  EndpointChannel& logs = h.endpoint("svc1", "logs");
+
+  send_tcp(source.port(), header + message + "\nsyslog svc1 logs :: after\n");
+  auto lines = SourceHarness::wait_lines(logs, 2);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], std::string(kMaxFrameBytes - header.size() - 20, 'x'));
+  EXPECT_EQ(lines[1], "after");
+  EXPECT_EQ(logs.counters.truncated.load(), 1u);
+  EXPECT_EQ(h.counters().rejected.load(), 0u);
 }
 
 TEST(SyslogSource, UnknownEndpointIsRejectedAndCounted) {

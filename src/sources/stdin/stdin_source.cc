@@ -87,8 +87,9 @@ void StdinSource::run() {
   auto on_frame = [&](std::string_view frame, StreamFramer::FrameKind kind) {
     ++line_number;
     ctx_.counters.messages.fetch_add(1, std::memory_order_relaxed);
-    Status st = kind == StreamFramer::FrameKind::kError ? Status(Error(std::string(frame)))
-                                                        : session.submit(frame);
+    Status st = kind == StreamFramer::FrameKind::kError
+                    ? Status(Error(std::string(frame)))
+                    : session.submit(frame, kind == StreamFramer::FrameKind::kCut);
     if (!st) {
       ctx_.counters.rejected.fetch_add(1, std::memory_order_relaxed);
       log_->log("line {}: rejected: {}", line_number, st.error().message());

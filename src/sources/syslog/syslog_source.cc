@@ -124,9 +124,14 @@ void handle_frame(Shared& s, IngestSession& session, std::string_view frame,
     return;
   }
   SyslogMessage m = parse_syslog_message(trim_newlines(frame));
-  if (Status st = session.submit(m.payload); !st) {
+  // A cut frame's payload may fit the endpoint's limit (a 5424 header with kilobytes of
+  // structured data took the rest of the frame): the session still counts the line as cut.
+  bool cut = kind == StreamFramer::FrameKind::kCut;
+  if (Status st = session.submit(m.payload, cut); !st) {
     ++tally.rejected;
-    s.log.log("rejected a message from {}: {}", peer(), st.error().message());
+    s.log.log("rejected a message from {}{}: {}", peer(),
+              cut ? fmt::format(" (cut at {} bytes)", frame.size()) : std::string(),
+              st.error().message());
   }
 }
 
