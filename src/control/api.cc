@@ -197,7 +197,8 @@ std::string Api::metrics() const {
   source_counter("sluice_source_messages_total", "Messages received.",
                  [](const SourceCounters& c) { return c.messages.load(); });
   source_counter("sluice_source_rejected_total",
-                 "Messages rejected: not a log statement or a valid JSON request record.",
+                 "Messages rejected: not a log statement or a valid JSON request record, or "
+                 "a syslog frame lost to framing (a refused octet count).",
                  [](const SourceCounters& c) { return c.rejected.load(); });
   source_counter("sluice_source_bytes_total", "Bytes received.",
                  [](const SourceCounters& c) { return c.bytes.load(); });

@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import can_connect, free_port, read_lines, wait_until  # noqa: E402
+from harness import can_connect, free_port, http, read_lines, wait_until  # noqa: E402
 
 
 def stop(proc):
@@ -170,6 +170,18 @@ def check_network_sources(args, workdir, check):
                   record("PUT", "/tcp-octet", 201)]
         with socket.create_connection(("127.0.0.1", ports["tcp"])) as s:
             s.sendall("".join("%d %s" % (len(f.encode()), f) for f in frames).encode())
+        # TCP, octet counting, a hostile length first (issue 14): it is refused and counted as
+        # rejected, and the good frames after it all arrive. The source logs at most a line a
+        # second: the refusal waits for the bad LF line's report and a second more, to be seen.
+        wait_until(lambda: "this is not a message" in open(err_path).read(), 10,
+                   "the report of the bad TCP line")
+        time.sleep(1.1)
+        resync = ["<134>1 2026-11-21T08:00:00Z host app - - - syslog svc1 logs :: tcp-resync %d"
+                  % i for i in range(50)]
+        with socket.create_connection(("127.0.0.1", ports["tcp"])) as s:
+            s.sendall(("999999999 <134>1 2026-11-21T08:00:00Z host app - - - "
+                       "syslog svc1 logs :: hostile" +
+                       "".join("%d %s" % (len(f.encode()), f) for f in resync)).encode())
         # UDP
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
             for d in ("<134>Nov 21 08:00:00 host app: syslog svc1 logs :: udp one",
@@ -206,7 +218,8 @@ def check_network_sources(args, workdir, check):
         check.eq("oversized body", status, 413)
 
         want_logs = sorted(["tcp-lf 3164", "tcp-lf 5424", "tcp-lf bare", "tcp-octet one",
-                            "tcp-octet two", "udp one", "tls one", "http plain", "http json"])
+                            "tcp-octet two", "udp one", "tls one", "http plain", "http json"] +
+                           ["tcp-resync %d" % i for i in range(50)])
         want_requests = sorted(["GET /tcp-lf 200", "PUT /tcp-octet 201", "DELETE /udp 204",
                                 "GET /http 200"])
         logs_path = os.path.join(workdir, "logs.log")
@@ -223,7 +236,15 @@ def check_network_sources(args, workdir, check):
         check.eq("logs.log order of the LF connection",
                  [l for l in got_logs if l.startswith("tcp-lf")],
                  ["tcp-lf 3164", "tcp-lf 5424", "tcp-lf bare"])
+        check.eq("logs.log order of the resynchronised connection",
+                 [l for l in got_logs if l.startswith("tcp-resync")],
+                 ["tcp-resync %d" % i for i in range(50)])
         check.eq("requests.log", sorted(read_lines(requests_path)), want_requests)
+        # The TCP source rejected the bad LF line and the refused octet count.
+        _, text = http(ports["api"], "/metrics")
+        tcp_rejected = [l.rsplit(" ", 1)[1] for l in text.splitlines() if l.startswith(
+            'sluice_source_rejected_total{source="syslog tcp 127.0.0.1:%d"}' % ports["tcp"])]
+        check.eq("sluice_source_rejected_total of the TCP source", tcp_rejected, ["2"])
     finally:
         stop(sluice)
     check.eq("sluice exit status after SIGTERM", sluice.returncode, 0)
@@ -231,6 +252,8 @@ def check_network_sources(args, workdir, check):
     # Rejections are reported with the reason (rate-limited, so at least the first of a source).
     check.true("no rejection report for the bad TCP line:\n" + stderr,
                "this is not a message" in stderr)
+    check.true("no report of the refused octet count:\n" + stderr,
+               "refused an octet-counted frame of 999999999 bytes" in stderr)
 
 
 def check_stdin_source(args, workdir, check):

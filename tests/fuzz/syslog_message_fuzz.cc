@@ -3,7 +3,8 @@
 //
 // Invariants checked: every view the parser returns lies inside the frame; a frame without a
 // header is returned whole as the payload; PRI is in range. The framer never returns a frame
-// longer than its limit, and frames are views into its own buffer.
+// longer than its limit, and never holds much more than one frame between reads, even while it
+// resynchronises after a refused octet count.
 
 #include <cstddef>
 #include <cstdint>
@@ -48,6 +49,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::memcpy(space, chunk.data(), chunk.size());
     framer.commit(chunk.size());
     framer.drain(check);
+    // At most a frame, its header and the next header's first bytes (resynchronising).
+    if (framer.buffered() > kLimit + 32) __builtin_trap();
   }
   framer.finish(check);
   return 0;

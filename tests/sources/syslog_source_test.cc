@@ -407,8 +407,31 @@ TEST(SyslogSource, OctetFramesMayEndWithANewline) {
   EXPECT_EQ(h.endpoint("svc1", "logs").counters.cut_at_newline.load(), 0u);
 }
 
+// Issue 14: a frame claiming nearly a gigabyte used to swallow about a thousand frames after it.
+// It is refused and counted as rejected, and every good frame after it is delivered.
+TEST(SyslogSource, HugeOctetCountIsRefusedAndCountedAndTheFollowingFramesDelivered) {
+  SourceHarness h(kConfig);
+  ASSERT_TRUE(h.ok());
+  SourceConfig config = syslog_config(Transport::kTcp);
+  SyslogSource source(h.context(config));
+  ASSERT_TRUE(source.start().ok());
+  std::string stream = "999999999 <134>1 2026-11-21T08:00:00Z host app - - - syslog svc1 logs :: x";
+  std::vector<std::string> want;
+  for (int i = 0; i < 995; ++i) {
+    want.push_back(fmt::format("good {}", i));
+    std::string m = "<134>1 2026-11-21T08:00:00Z host app - - - syslog svc1 logs :: " + want.back();
+    stream += fmt::format("{} {}", m.size(), m);
+  }
+  send_tcp(source.port(), stream);
+  EXPECT_EQ(SourceHarness::wait_lines(h.endpoint("svc1", "logs"), want.size()), want);
+  EXPECT_TRUE(SourceHarness::eventually([&] { return h.counters().messages.load() == 996; }))
+      << h.counters().messages.load();
+  EXPECT_EQ(h.counters().rejected.load(), 1u);
+}
+
 // Issue 14: a 5424 message behind 10 KB of structured data. Its frame is longer than the framer
-// keeps, though its payload alone fits the service's 64 KiB: it is cut, and the cut is counted.
+// keeps, though its payload alone fits the service's 64 KiB: in LF framing it is cut, and the cut
+// is counted; octet-counted, its length is refused, and counted as rejected.
 TEST(SyslogSource, MessageBehindLargeStructuredDataIsNeverCutSilently) {
   SourceHarness h(R"toml(
 [[service]]
@@ -438,6 +461,13 @@ max_line_bytes = 65536
   EXPECT_EQ(lines[1], "after");
   EXPECT_EQ(logs.counters.truncated.load(), 1u);
   EXPECT_EQ(h.counters().rejected.load(), 0u);
+
+  std::string after = "<13>syslog svc1 logs :: after";
+  send_tcp(source.port(), fmt::format("{} {}{}{} {}", header.size() + message.size(), header,
+                                      message, after.size(), after));
+  EXPECT_EQ(SourceHarness::wait_lines(logs, 1), std::vector<std::string>{"after"});
+  EXPECT_TRUE(SourceHarness::eventually([&] { return h.counters().rejected.load() == 1; }));
+  EXPECT_EQ(logs.counters.truncated.load(), 1u);
 }
 
 TEST(SyslogSource, UnknownEndpointIsRejectedAndCounted) {

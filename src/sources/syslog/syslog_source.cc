@@ -119,6 +119,7 @@ void handle_frame(Shared& s, IngestSession& session, std::string_view frame,
                   StreamFramer::FrameKind kind, Peer&& peer, Tally& tally) {
   ++tally.messages;
   if (kind == StreamFramer::FrameKind::kError) {
+    // A refused octet count or a stream that ended inside a frame: a message lost, so counted.
     ++tally.rejected;
     s.log.log("from {}: {}", peer(), frame);
     return;
