@@ -438,6 +438,17 @@ Result<Config> load_config_string(std::string_view text, std::string source_name
   read_sources(r.tables("source"), config, errors);
   r.finish();
   check_sources(config, errors);
+  // Valid, but almost always a mistake (the wrong file, or a file emptied by accident): sluice
+  // would run and do nothing without a word.
+  if (config.services.empty()) {
+    errors.add_warning(
+        fmt::format("{}: no [[service]]: nothing will be delivered (add one and "
+                    "reload with SIGHUP)",
+                    source_name));
+  }
+  if (config.sources.empty()) {
+    errors.add_warning(fmt::format("{}: no [[source]]: nothing will be received", source_name));
+  }
   if (!errors.empty()) return Error(ErrorCode::kInvalidArgument, errors.joined());
   config.warnings = std::move(errors.warnings());
   return config;

@@ -164,6 +164,9 @@ id = "svc1"
   path = "/tmp/x.log"
   format = '%{req.urll}V %{req.http.X-Anything}V %{geo.city}V'
   response_condition = "errors"
+
+[[source]]
+type = "stdin"
 )toml",
                               "sluice.toml");
   ASSERT_TRUE(c.ok()) << c.error().message();
@@ -184,6 +187,16 @@ TEST(ConfigLoader, TheIssueExampleAndTheDefaultHaveNoWarnings) {
   auto d = load_config_string(default_config_text(), "<embedded default>");
   ASSERT_TRUE(d.ok()) << d.error().message();
   EXPECT_TRUE(d->warnings.empty());
+}
+
+TEST(ConfigLoader, AnEmptyConfigurationLoadsWithWarnings) {
+  auto c = load_config_string("", "empty.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->warnings,
+            (std::vector<std::string>{
+                "empty.toml: no [[service]]: nothing will be delivered (add one and reload with "
+                "SIGHUP)",
+                "empty.toml: no [[source]]: nothing will be received"}));
 }
 
 TEST(ConfigLoader, SyntaxErrorNamesLineAndColumn) {
