@@ -137,6 +137,17 @@ std::vector<std::string> good_frames(StreamFramer& f, std::string_view input, si
   return out;
 }
 
+// good_frames() for every chunking of `input`, each on a new framer of `max_frame`.
+void expect_in_every_chunking(size_t max_frame, std::string_view input,
+                              const std::vector<std::string>& want, size_t want_errors) {
+  for (size_t chunk : kChunks) {
+    StreamFramer f(Mode::kDetect, max_frame);
+    size_t errors = 0;
+    EXPECT_EQ(good_frames(f, input, chunk, errors), want) << "chunk " << chunk;
+    EXPECT_EQ(errors, want_errors) << "chunk " << chunk;
+  }
+}
+
 std::string counted(std::string_view msg) {
   return std::to_string(msg.size()) + " " + std::string(msg);
 }
@@ -174,14 +185,8 @@ TEST(StreamFramer, LengthAtTheLimitIsAFrameAndJustAboveIsRefused) {
 }
 
 TEST(StreamFramer, LengthOfTenDigitsOrMoreIsRefused) {
-  for (size_t chunk : kChunks) {
-    StreamFramer f;
-    size_t errors = 0;
-    EXPECT_EQ(good_frames(f, "4 <1>a123456789012345 <13>hostile4 <1>b", chunk, errors),
-              (std::vector<std::string>{"<1>a", "<1>b"}))
-        << "chunk " << chunk;
-    EXPECT_EQ(errors, 1u);
-  }
+  expect_in_every_chunking(kMaxFrameBytes, "4 <1>a123456789012345 <13>hostile4 <1>b",
+                           {"<1>a", "<1>b"}, 1);
 }
 
 TEST(StreamFramer, GarbageAfterARefusedLengthIsSkippedToTheNextHeader) {
@@ -190,59 +195,25 @@ TEST(StreamFramer, GarbageAfterARefusedLengthIsSkippedToTheNextHeader) {
   std::string garbage =
       "<13>\x01\xff 99999 <13>x 12 abc 5 <13>xyz-and-more 05 <1>a 3 <ab> 7 <1234>xx \n\r\n";
   std::string input = "70000 " + garbage + "7 <13>one7 <13>two\n7 <13>thr";
-  for (size_t chunk : kChunks) {
-    StreamFramer f(Mode::kDetect, 64);
-    size_t errors = 0;
-    EXPECT_EQ(good_frames(f, input, chunk, errors),
-              (std::vector<std::string>{"<13>one", "<13>two", "<13>thr"}))
-        << "chunk " << chunk;
-    EXPECT_EQ(errors, 1u);
-  }
+  expect_in_every_chunking(64, input, {"<13>one", "<13>two", "<13>thr"}, 1);
 }
 
 TEST(StreamFramer, RefusedFrameEndingInDigitsStillFindsTheNextHeader) {
   // The refused frame's last bytes run into the next length: "…id=12" + "7 <13>one".
-  for (size_t chunk : kChunks) {
-    StreamFramer f(Mode::kDetect, 64);
-    size_t errors = 0;
-    EXPECT_EQ(good_frames(f, "100 <13>id=127 <13>one7 <13>two", chunk, errors),
-              (std::vector<std::string>{"<13>one", "<13>two"}))
-        << "chunk " << chunk;
-    EXPECT_EQ(errors, 1u);
-  }
+  expect_in_every_chunking(64, "100 <13>id=127 <13>one7 <13>two", {"<13>one", "<13>two"}, 1);
 }
 
 TEST(StreamFramer, RefusalThenASecondRefusalThenGoodFrames) {
-  for (size_t chunk : kChunks) {
-    StreamFramer f(Mode::kDetect, 64);
-    size_t errors = 0;
-    EXPECT_EQ(good_frames(f, "4 <1>a999 <13>bad 4 <1>b888 <13>worse4 <1>c", chunk, errors),
-              (std::vector<std::string>{"<1>a", "<1>b", "<1>c"}))
-        << "chunk " << chunk;
-    EXPECT_EQ(errors, 2u);
-  }
+  expect_in_every_chunking(64, "4 <1>a999 <13>bad 4 <1>b888 <13>worse4 <1>c",
+                           {"<1>a", "<1>b", "<1>c"}, 2);
 }
 
 TEST(StreamFramer, RefusedLengthAtTheEndOfTheStreamIsReportedOnce) {
-  for (size_t chunk : kChunks) {
-    StreamFramer f(Mode::kDetect, 64);
-    size_t errors = 0;
-    EXPECT_EQ(good_frames(f, "4 <1>a999 <13>no end and 12 <1", chunk, errors),
-              (std::vector<std::string>{"<1>a"}))
-        << "chunk " << chunk;
-    EXPECT_EQ(errors, 1u);
-  }
+  expect_in_every_chunking(64, "4 <1>a999 <13>no end and 12 <1", {"<1>a"}, 1);
 }
 
 TEST(StreamFramer, LastFrameAfterARefusalIsDeliveredAtTheEndOfTheStream) {
-  for (size_t chunk : kChunks) {
-    StreamFramer f(Mode::kDetect, 64);
-    size_t errors = 0;
-    EXPECT_EQ(good_frames(f, "999 <13>bad7 <13>one", chunk, errors),
-              (std::vector<std::string>{"<13>one"}))
-        << "chunk " << chunk;
-    EXPECT_EQ(errors, 1u);
-  }
+  expect_in_every_chunking(64, "999 <13>bad7 <13>one", {"<13>one"}, 1);
 }
 
 // The frame after a refusal is taken once what follows it shows it ends where its length says (or
@@ -284,14 +255,7 @@ TEST(StreamFramer, AfterARefusalABadHeaderIsSkippedToTheNextOne) {
 
 TEST(StreamFramer, StreamWithoutPriResynchronisesOnLengths) {
   // The first frame decides: without a PRI (message_type = "blank"), "LEN SP" is a header.
-  for (size_t chunk : kChunks) {
-    StreamFramer f(Mode::kDetect, 64);
-    size_t errors = 0;
-    EXPECT_EQ(good_frames(f, "3 abc999 bad 2 x3 def3 ghi", chunk, errors),
-              (std::vector<std::string>{"abc", "def", "ghi"}))
-        << "chunk " << chunk;
-    EXPECT_EQ(errors, 1u);
-  }
+  expect_in_every_chunking(64, "3 abc999 bad 2 x3 def3 ghi", {"abc", "def", "ghi"}, 1);
 }
 
 TEST(StreamFramer, ANumberAboveTheLimitWithoutPriStartsALineFeedStream) {
