@@ -137,6 +137,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   std::array<char, 16 * 1024> discard_{};
   uint64_t discarded_ = 0;
   bool closing_ = false;
+  bool head_ = false;  // the request being answered is HEAD: its answer has no body
 };
 
 // What the listener and its sessions share. Sessions hold it by shared_ptr, so it outlives the
@@ -174,6 +175,7 @@ template <typename Stream>
 void Session<Stream>::read_header() {
   if (closing_) return;
   if (buffer_.size() == 0) buffer_.shrink_to_fit();
+  head_ = false;
   parser_.emplace();
   parser_->body_limit(state_->max_body_bytes);
   parser_->header_limit(kHeaderLimit);
@@ -185,6 +187,8 @@ void Session<Stream>::read_header() {
 
 template <typename Stream>
 void Session<Stream>::on_header(error_code ec) {
+  // Known once the request line is read, so that an error answer to HEAD has no body either.
+  head_ = parser_->is_header_done() && parser_->get().method() == http::verb::head;
   // Beast checks a Content-Length against the body limit as soon as the header is complete.
   if (ec == http::error::body_limit) {
     auto length = parser_->content_length();
@@ -292,6 +296,11 @@ void Session<Stream>::answer(HttpResponse response, bool keep_alive) {
   response_.body() = std::move(response.body);
   response_.keep_alive(keep_alive);
   response_.prepare_payload();
+  // RFC 9110 9.3.2: the answer to HEAD is the answer to GET without the body, Content-Length
+  // included (prepare_payload set it from the body). The body is dropped here rather than by each
+  // handler, so no route can send one: a client reading a body it did not expect would take it
+  // for the next answer on the connection.
+  if (head_) response_.body().clear();
   http::async_write(stream_, response_,
                     [self = shared_from_this(), keep_alive](error_code ec, size_t) {
                       self->on_written(ec, keep_alive);

@@ -80,6 +80,31 @@ TEST_F(HttpServerTest, ConnectionCloseIsHonoured) {
   EXPECT_TRUE(client.closed_by_server());
 }
 
+// RFC 9110 9.3.2: HEAD gets GET's status and headers, Content-Length of the body included, and
+// no body, whatever the handler returned; the connection stays usable.
+TEST_F(HttpServerTest, HeadAnswersHaveTheHeadersOfGetAndNoBody) {
+  start();
+  HttpTestClient client(server_->port());
+  ClientResponse get = client.request("GET", "/x");
+  ASSERT_EQ(get.status, 200) << get.error;
+  ClientResponse head = client.request("HEAD", "/x");
+  EXPECT_EQ(head.status, 200) << head.error;
+  EXPECT_EQ(head.body, "");
+  EXPECT_EQ(head.headers["x-method"], "HEAD");
+  // The length of the body the handler returned, which is not sent.
+  EXPECT_EQ(head.headers["content-length"],
+            std::to_string(std::string_view("HEAD /x 0 host=127.0.0.1").size()));
+  EXPECT_EQ(head.headers["content-type"], get.headers["content-type"]);
+  // Had the body been sent, this answer would be read from its bytes and fail to parse.
+  ClientResponse next = client.request("GET", "/y");
+  EXPECT_EQ(next.status, 200) << next.error;
+  EXPECT_EQ(next.body, "GET /y 0 host=127.0.0.1");
+  ClientResponse missing = client.request("HEAD", "/missing");
+  EXPECT_EQ(missing.status, 404) << missing.error;
+  EXPECT_EQ(missing.body, "");
+  EXPECT_EQ(client.request("GET", "/z").status, 200);
+}
+
 TEST_F(HttpServerTest, BodyOverTheLimitIs413) {
   start(1024);
   {

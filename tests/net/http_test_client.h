@@ -46,7 +46,7 @@ class HttpTestClient {
     boost::system::error_code ec;
     http::write(socket_, req, ec);
     if (ec) return {0, "", {}, "write: " + ec.message()};
-    return read_response();
+    return read_response(method == "HEAD");
   }
 
   // Sends raw bytes (a malformed request, say) and reads one response.
@@ -57,10 +57,14 @@ class HttpTestClient {
     return read_response();
   }
 
-  ClientResponse read_response() {
+  // `head`: the answer to HEAD, whose Content-Length announces a body that is not sent. A server
+  // that sends one anyway is caught by the next response on the connection, which then fails to
+  // parse.
+  ClientResponse read_response(bool head = false) {
     namespace http = boost::beast::http;
     http::response_parser<http::string_body> parser;
     parser.body_limit(1ull << 30);
+    parser.skip(head);
     boost::system::error_code ec;
     http::read(socket_, buffer_, parser, ec);
     if (ec) return {0, "", {}, "read: " + ec.message()};
