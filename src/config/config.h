@@ -108,6 +108,9 @@ struct ServiceConfig {
 struct ApiConfig {
   bool enabled = true;
   ListenAddress listen{"127.0.0.1", 8686};
+  // Host header names the API answers besides its listen address (and localhost on loopback):
+  // the names a reverse proxy or DNS gives it. "*" answers any Host. See control/host_check.h.
+  std::vector<std::string> allowed_hosts;
 };
 
 // [storage]: with `dir` set, every endpoint queue is a disk-backed log (DESIGN "Delivery").

@@ -9,6 +9,7 @@
 
 #include "config/table_reader.h"
 #include "core/did_you_mean.h"
+#include "core/host_name.h"
 #include "core/log.h"
 #include "format/condition.h"
 #include "format/variable_check.h"
@@ -73,6 +74,20 @@ void read_api(const toml::table* t, Config& config, ConfigErrors& errors) {
   TableReader r(*t, "[api]", errors);
   if (auto listen = parse_listen(r, "listen", false)) config.api.listen = *listen;
   if (auto enabled = r.boolean("enabled")) config.api.enabled = *enabled;
+  if (auto hosts = r.strings("allowed_hosts")) {
+    for (const std::string& host : *hosts) {
+      if (host == "*") continue;  // any Host: the check is off
+      if (host.find('*') != std::string::npos) {
+        r.error("allowed_hosts",
+                fmt::format("\"{}\": wildcards are not supported: list each name, or \"*\" "
+                            "alone to answer any Host",
+                            host));
+      } else if (auto parsed = parse_host_name(host); !parsed) {
+        r.error("allowed_hosts", parsed.error().message());
+      }
+    }
+    config.api.allowed_hosts = std::move(*hosts);
+  }
   r.finish();
 }
 

@@ -60,6 +60,27 @@ void write_error(JsonWriter& w, const EndpointStatus::ErrorEvent& e) {
       .end_object();
 }
 
+bool is_host_header(std::string_view name) {
+  constexpr std::string_view kHost = "host";
+  if (name.size() != kHost.size()) return false;
+  for (size_t i = 0; i < name.size(); ++i) {
+    if ((name[i] | 0x20) != kHost[i]) return false;
+  }
+  return true;
+}
+
+// {"error": message, "host": host}: the Host is a field of its own as well, for a client that
+// wants it without parsing the message.
+HttpResponse json_error_response(int status, std::string_view message, std::string_view host) {
+  HttpResponse r;
+  r.status = status;
+  r.content_type = "application/json";
+  JsonWriter w(r.body);
+  w.begin_object().field("error", message).field("host", host).end_object();
+  r.body += '\n';
+  return r;
+}
+
 }  // namespace
 
 std::string Api::metrics() const {
@@ -342,12 +363,39 @@ std::string Api::errors(std::string_view endpoint_filter) const {
 
 HttpResponse Api::handle(const HttpRequest& request) const {
   HttpResponse r;
+  // The Host check comes first: a refused request learns nothing, not even which paths exist.
+  size_t host_headers = 0;
+  std::string_view host;
+  for (const auto& [name, value] : request.headers) {
+    if (is_host_header(name)) {
+      ++host_headers;
+      host = value;
+    }
+  }
+  if (host_headers > 1) {
+    // RFC 9112 3.2: two Host headers make the request ambiguous; it is answered with 400.
+    return json_error_response(400, "the request has more than one Host header", host);
+  }
+  if (!hosts_.allows(host)) {
+    // 421 Misdirected Request rather than 403: nothing is wrong with the client's rights; the
+    // request names an authority this server does not answer for (RFC 9110 15.5.20), and the fix
+    // is the name ([api] allowed_hosts), not a credential.
+    return json_error_response(
+        421,
+        fmt::format("Host \"{}\" is not a name or address of this API (a guard against DNS "
+                    "rebinding); if it is one, add it to [api] allowed_hosts",
+                    host),
+        host);
+  }
   std::string_view target = request.target;
   std::string_view path = target.substr(0, target.find('?'));
   std::string_view query = path.size() < target.size() ? target.substr(path.size() + 1) : "";
-  if (request.method != "GET") {
+  // HEAD is GET without the body (RFC 9110 9.3.2): the answer is built the same way, so its
+  // Content-Length is the GET body's, and the HTTP server leaves the body out.
+  if (request.method != "GET" && request.method != "HEAD") {
     r.status = 405;
-    r.body = "only GET is supported\n";
+    r.headers.emplace_back("Allow", "GET, HEAD");
+    r.body = "only GET and HEAD are supported\n";
     return r;
   }
   if (path == "/metrics") {

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "control/host_check.h"
 #include "control/reload_log.h"
 #include "core/source_counters.h"
 #include "net/http_server.h"
@@ -20,11 +21,17 @@ struct SourceInfo {
 };
 
 // The operator's view of a running engine: GET /metrics (Prometheus text), GET /status (JSON
-// per endpoint), GET /errors (the last hour of delivery errors per endpoint), GET /health.
+// per endpoint), GET /errors (the last hour of delivery errors per endpoint), GET /health. HEAD
+// answers each as GET does, without the body. Only requests whose Host `hosts` allows are
+// answered (DNS rebinding: control/host_check.h); the rest get 421.
 class Api {
  public:
-  Api(const Topology& topology, const ReloadLog& reloads, std::vector<SourceInfo> sources)
-      : topology_(topology), reloads_(reloads), sources_(std::move(sources)) {}
+  Api(const Topology& topology, const ReloadLog& reloads, std::vector<SourceInfo> sources,
+      HostCheck hosts)
+      : topology_(topology),
+        reloads_(reloads),
+        sources_(std::move(sources)),
+        hosts_(std::move(hosts)) {}
 
   [[nodiscard]] HttpResponse handle(const HttpRequest& request) const;
   [[nodiscard]] std::string metrics() const;
@@ -38,6 +45,7 @@ class Api {
   const Topology& topology_;
   const ReloadLog& reloads_;
   std::vector<SourceInfo> sources_;
+  HostCheck hosts_;
 };
 
 }  // namespace sluice

@@ -16,6 +16,8 @@
 #include "core/usable_cpus.h"
 
 #include "config/config_loader.h"
+#include "control/host_check.h"
+#include "net/listen_address.h"
 #include "sinks/http/challenge_cache.h"
 #include "sinks/sink.h"
 #include "sinks/sink_type.h"
@@ -88,7 +90,8 @@ std::vector<std::string> fixed_section_changes(const Config& running, const Conf
   }
   if (!sources_same) changes.push_back("[[source]] changes take effect at the next start");
   if (running.api.enabled != next.api.enabled ||
-      running.api.listen.to_string() != next.api.listen.to_string()) {
+      running.api.listen.to_string() != next.api.listen.to_string() ||
+      running.api.allowed_hosts != next.api.allowed_hosts) {
     changes.push_back("[api] changes take effect at the next start");
   }
   const StorageConfig& a = running.storage;
@@ -169,8 +172,17 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
     e.sources_.push_back(std::move(*source));
   }
 
-  e.api_ = std::make_unique<Api>(*e.topology_, e.reloads_, std::move(source_infos));
   if (e.config_.api.enabled) {
+    const ApiConfig& ac = e.config_.api;
+    // HttpServer::start resolves the address again to bind it: a name with several addresses
+    // could bind another one than this, and then only that address as a Host literal is refused
+    // (the name itself is answered).
+    auto bound = resolve_listen_host(ac.listen);
+    if (!bound) return Error(fmt::format("[api] listen: {}", bound.error().message()));
+    auto hosts = HostCheck::create(ac.listen.host, bound->to_string(), ac.allowed_hosts);
+    if (!hosts) return hosts.error();
+    e.api_ =
+        std::make_unique<Api>(*e.topology_, e.reloads_, std::move(source_infos), std::move(*hosts));
     Api* api = e.api_.get();
     HttpServerOptions options;
     options.connection_loops = e.connection_loops_.get();

@@ -1,3 +1,4 @@
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "config/config_loader.h"
@@ -292,6 +293,49 @@ id = "a"
   EXPECT_EQ(e.queue_max_bytes, 1024u * 1024);
   EXPECT_EQ(e.when_full, WhenFull::kDropOldest);
   EXPECT_DOUBLE_EQ(dynamic_cast<const FileSinkSettings&>(*e.settings).period_seconds, 2);
+}
+
+TEST(ConfigLoader, ApiAllowedHosts) {
+  auto c = load_config_string(R"toml(
+[api]
+listen = "127.0.0.1:8686"
+allowed_hosts = ["sluice.internal", "10.0.0.5", "[::1]", "Metrics.Example."]
+)toml",
+                              "x.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->api.allowed_hosts,
+            (std::vector<std::string>{"sluice.internal", "10.0.0.5", "[::1]", "Metrics.Example."}));
+  auto one = load_config_string("[api]\nallowed_hosts = \"*\"\n", "x.toml");
+  ASSERT_TRUE(one.ok()) << one.error().message();
+  EXPECT_EQ(one->api.allowed_hosts, std::vector<std::string>{"*"});
+  auto none = load_config_string("[api]\nlisten = \"127.0.0.1:8686\"\n", "x.toml");
+  ASSERT_TRUE(none.ok());
+  EXPECT_TRUE(none->api.allowed_hosts.empty());
+}
+
+TEST(ConfigLoader, BadAllowedHostsSayWhy) {
+  auto error = [](std::string_view value) {
+    auto c = load_config_string(fmt::format("[api]\nallowed_hosts = {}\n", value), "x.toml");
+    return c.ok() ? std::string("accepted") : c.error().message();
+  };
+  auto has = [&](std::string_view value, std::string_view want) {
+    std::string m = error(value);
+    EXPECT_NE(m.find(want), std::string::npos) << value << " -> " << m;
+  };
+  has(R"(["sluice.internal:8686"])",
+      "x.toml:2: [api] field \"allowed_hosts\": \"sluice.internal:8686\" has a port");
+  has(R"(["http://sluice.internal"])", "\"http://sluice.internal\" is a URL");
+  has(R"(["*.example.com"])", "\"*.example.com\": wildcards are not supported");
+  has(R"([""])", "\"\" is empty");
+  has(R"(["sluice internal"])", "\"sluice internal\" is not a host name or an IP address");
+  has(R"(["sluice.internal/"])", "has a path");
+  has(R"(["[::1"])", "has no closing bracket");
+  has("8686", "[api] field \"allowed_hosts\": expected a string or an array of strings");
+  has("[1]", "expected a string or an array of strings");
+  // Every bad entry is reported, not only the first.
+  std::string m = error(R"(["a b", "ok.example", "c:1"])");
+  EXPECT_NE(m.find("\"a b\""), std::string::npos) << m;
+  EXPECT_NE(m.find("\"c:1\" has a port"), std::string::npos) << m;
 }
 
 }  // namespace

@@ -48,7 +48,7 @@ TEST(ApiMetrics, AHostileNameCannotBreakTheExposition) {
   testing::SourceHarness h(kConfig, 0);
   ASSERT_TRUE(h.ok());
   ReloadLog reloads;
-  Api api(h.topology(), reloads, {});
+  Api api(h.topology(), reloads, {}, HostCheck::create("127.0.0.1", "127.0.0.1", {}).value());
   IngestSession s(h.routes(), "", PayloadKind::kLog);
   // The probe's line: an invalid UTF-8 byte in the service id; then a quote, a backslash.
   EXPECT_FALSE(s.submit("syslog sv\xff"
@@ -71,7 +71,7 @@ TEST(ApiMetrics, UnknownNamesAddBoundedSeries) {
   testing::SourceHarness h(kConfig, 0);
   ASSERT_TRUE(h.ok());
   ReloadLog reloads;
-  Api api(h.topology(), reloads, {});
+  Api api(h.topology(), reloads, {}, HostCheck::create("127.0.0.1", "127.0.0.1", {}).value());
   IngestSession s(h.routes(), "", PayloadKind::kLog);
   // One request's worth of sprayed names: 10,000 endpoints of one service, then 10,000
   // services.

@@ -74,16 +74,17 @@ def metric(api_port, name):
 
 class Sluice:
     """sluice run with an HTTP ingest source, an API, and the given services. `sources` adds
-    [[source]] tables; `preexec_fn` runs in the child before sluice (a resource limit, say)."""
+    [[source]] tables; `api_extra` adds lines to [api] (allowed_hosts, say); `preexec_fn` runs
+    in the child before sluice (a resource limit, say)."""
 
     def __init__(self, binary, workdir, name, services, storage=True, env=None, sources="",
-                 preexec_fn=None):
+                 preexec_fn=None, api_extra=""):
         self.api = free_port()
         self.http = free_port()
         self.workdir = workdir
         self.config = os.path.join(workdir, name + ".toml")
         # A short grace: endpoints that cannot deliver (on purpose) would hold up every stop.
-        text = 'shutdown_grace = 2\n\n[api]\nlisten = "127.0.0.1:%d"\n\n' % self.api
+        text = 'shutdown_grace = 2\n\n[api]\nlisten = "127.0.0.1:%d"\n%s\n' % (self.api, api_extra)
         if storage:
             text += '[storage]\ndir = "%s"\n\n' % os.path.join(workdir, name + "-storage")
         text += '[[source]]\ntype = "http"\nlisten = "127.0.0.1:%d"\n\n' % self.http
