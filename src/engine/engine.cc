@@ -16,6 +16,7 @@
 #include "core/usable_cpus.h"
 
 #include "config/config_loader.h"
+#include "control/api_exposure.h"
 #include "control/host_check.h"
 #include "net/listen_address.h"
 #include "sinks/http/challenge_cache.h"
@@ -195,6 +196,7 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
         [api](HttpRequest& req) { return api->handle(req); }, options);
     if (!server) return Error(fmt::format("[api] listen: {}", server.error().message()));
     e.api_server_ = std::move(*server);
+    if (auto warning = api_exposure_warning(ac, bound->to_string())) log_warn("{}", *warning);
   }
 
   for (auto& loop : e.ingest_loops_) {
