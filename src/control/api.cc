@@ -7,6 +7,7 @@
 #include "core/json_text.h"
 #include "core/json_writer.h"
 #include "core/utf8.h"
+#include "core/variable.h"
 
 namespace sluice {
 namespace {
@@ -58,15 +59,6 @@ void write_error(JsonWriter& w, const EndpointStatus::ErrorEvent& e) {
       .field("class", kErrorClasses[size_t(e.error_class)])
       .field("message", e.message)
       .end_object();
-}
-
-bool is_host_header(std::string_view name) {
-  constexpr std::string_view kHost = "host";
-  if (name.size() != kHost.size()) return false;
-  for (size_t i = 0; i < name.size(); ++i) {
-    if ((name[i] | 0x20) != kHost[i]) return false;
-  }
-  return true;
 }
 
 // {"error": message, "host": host}: the Host is a field of its own as well, for a client that
@@ -367,7 +359,7 @@ HttpResponse Api::handle(const HttpRequest& request) const {
   size_t host_headers = 0;
   std::string_view host;
   for (const auto& [name, value] : request.headers) {
-    if (is_host_header(name)) {
+    if (equal_folded(name, "host")) {
       ++host_headers;
       host = value;
     }

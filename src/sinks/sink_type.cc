@@ -1,5 +1,7 @@
 #include "sinks/sink_type.h"
 
+#include "core/redact.h"
+
 namespace sluice {
 
 const SinkType* find_sink_type(std::string_view name) {
@@ -14,7 +16,7 @@ FieldMap print_settings(const SinkType& type, const SinkSettings& settings, bool
   settings.print(out);
   if (redact_secrets) {
     for (std::string_view field : type.secret_fields) {
-      if (out.contains(field)) out.insert_or_assign(field, "(redacted)");
+      if (out.contains(field)) out.insert_or_assign(field, std::string(kRedacted));
     }
   }
   return out;

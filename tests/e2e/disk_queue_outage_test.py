@@ -37,7 +37,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import can_connect, free_port, http, metric, wait_until  # noqa: E402
+from harness import INGEST_HEADERS, can_connect, free_port, http, metric, wait_until  # noqa: E402
 
 RECEIVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), "line_receiver.py")
 
@@ -131,8 +131,7 @@ class PacedClient(threading.Thread):
             try:
                 if self.conn is None:
                     self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                self.conn.request("POST", "/ingest/logs", body,
-                                  {"Content-Type": "application/x-ndjson"})
+                self.conn.request("POST", "/ingest/logs", body, INGEST_HEADERS)
                 resp = self.conn.getresponse()
                 resp.read()
                 return resp.status

@@ -15,7 +15,8 @@ import tempfile
 import urllib.error
 import urllib.request
 
-from harness import Sluice, file_endpoint, free_port, service_toml, wait_until
+from harness import (INGEST_HEADERS, Sluice, file_endpoint, free_port, service_toml,
+                     wait_until)
 
 PROMTOOL_PATHS = ["/var/cache/sluice-peers/prometheus/usr/bin/promtool", "promtool"]
 
@@ -55,8 +56,7 @@ def main():
             body = b"".join(b"syslog svc1 spray%d :: y\n" % i for i in range(10000))
             body += b"syslog svc1 via\xfehttp :: y\n"
             req = urllib.request.Request("http://127.0.0.1:%d/ingest/logs" % http_port, data=body,
-                                         method="POST",
-                                         headers={"Content-Type": "application/x-ndjson"})
+                                         method="POST", headers=INGEST_HEADERS)
             try:
                 urllib.request.urlopen(req, timeout=30).read()
                 failures.append("a body of only unknown endpoints was accepted")

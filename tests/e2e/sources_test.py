@@ -24,7 +24,7 @@ import urllib.error
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from harness import can_connect, free_port, http, read_lines, wait_until  # noqa: E402
+from harness import INGEST_HEADERS, can_connect, free_port, http, read_lines, wait_until  # noqa: E402
 
 
 def stop(proc):
@@ -40,7 +40,7 @@ def stop(proc):
 
 def post(port, path, body, method="POST"):
     req = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=body, method=method,
-                                 headers={"Content-Type": "application/x-ndjson"})
+                                 headers=INGEST_HEADERS)
     try:
         with urllib.request.urlopen(req, timeout=10) as resp:
             return resp.status, resp.read().decode(), dict(resp.headers)
