@@ -11,6 +11,7 @@
 #include "queue/disk/disk_queue.h"
 #include "queue/disk/queue_dir.h"
 #include "queue/disk/queue_inspect.h"
+#include "queue/disk/queue_replay.h"
 #include "queue/disk/recovery.h"
 
 namespace sluice {

@@ -18,6 +18,7 @@
 #include "queue/disk/ledger.h"
 #include "queue/disk/queue_dir.h"
 #include "queue/disk/queue_inspect.h"
+#include "queue/disk/queue_replay.h"
 #include "queue/disk/record_format.h"
 #include "queue/disk/recovery.h"
 

@@ -10,7 +10,6 @@
 #include <condition_variable>
 #include <cstring>
 #include <deque>
-#include <filesystem>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -20,6 +19,7 @@
 #include <fmt/format.h>
 
 #include "core/log.h"
+#include "queue/disk/dead_letter_segments.h"
 #include "queue/disk/ledger.h"
 #include "queue/disk/queue_dir.h"
 #include "queue/disk/record_format.h"
@@ -43,13 +43,6 @@ uint64_t now_ms() {
 // Framed size of lines [0, n) of a batch.
 uint64_t framed_bytes(const LineBatch& b, size_t n) {
   return n * kRecordHeaderBytes + b.bytes_before(n);
-}
-
-Status make_dirs(const std::string& dir) {
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  if (ec) return Error(fmt::format("{}: cannot create the directory: {}", dir, ec.message()));
-  return {};
 }
 
 void fsync_dir(const std::string& dir) {
@@ -87,7 +80,9 @@ void fsync_dir(const std::string& dir) {
 // waking blocked sources on every interval so they retry.
 class DiskQueue final : public EndpointQueue {
  public:
-  explicit DiskQueue(DiskQueueOptions options) : opts_(std::move(options)) {}
+  explicit DiskQueue(DiskQueueOptions options)
+      : opts_(std::move(options)),
+        dead_(opts_.dir, opts_.segment_bytes, opts_.write, opts_.fsync != FsyncMode::kNever) {}
   ~DiskQueue() override;
 
   Status open();
@@ -190,8 +185,7 @@ class DiskQueue final : public EndpointQueue {
   std::vector<uint64_t> deletable_;  // acknowledged segment ids to unlink after the ledger
   std::vector<std::pair<uint64_t, std::function<void()>>> waiters_;
 
-  // Dead letters, written rarely: a writer opened on first use.
-  std::unique_ptr<SegmentWriter> dead_writer_;
+  DeadLetterSegments dead_;
 };
 
 DiskQueue::~DiskQueue() {
@@ -642,39 +636,10 @@ void DiskQueue::dead_letter(const Lease& lease, size_t first, size_t count) {
   std::lock_guard lock(mu_);
   if (count == 0 || first >= lease.lines.size()) return;
   count = std::min(count, lease.lines.size() - first);
-  std::string dead_dir = opts_.dir + "/dead";
-  if (!dead_writer_ || dead_writer_->size() >= opts_.segment_bytes) {
-    if (Status s = make_dirs(dead_dir); !s) {
-      record_error(s.error().message(), false);
-      return;
-    }
-    std::vector<uint64_t> ids = list_segments(dead_dir);
-    uint64_t id = ids.empty() ? 1 : ids.back();
-    uint64_t size = 0;
-    if (!ids.empty()) {
-      auto scan = scan_segment(segment_path(dead_dir, id), 0, true);
-      size = scan ? scan->valid_end : 0;
-      if (size >= opts_.segment_bytes) {
-        ++id;
-        size = 0;
-      }
-    }
-    dead_writer_ = std::make_unique<SegmentWriter>();
-    if (Status s = dead_writer_->open(segment_path(dead_dir, id), size, opts_.write); !s) {
-      record_error(s.error().message(), false);
-      dead_writer_.reset();
-      return;
-    }
-  }
-  std::string buf;
-  uint64_t time = now_ms();
-  for (size_t i = first; i < first + count; ++i) append_record(buf, lease.lines.line(i), time);
-  SegmentWriter::AppendError error;
-  if (!dead_writer_->append(buf, error)) {
-    record_error(error.message, error.error_number == ENOSPC);
+  if (Status s = dead_.append(lease.lines, first, count, now_ms()); !s) {
+    record_error(s.error().message(), s.error().code() == ErrorCode::kResourceExhausted);
     return;
   }
-  if (opts_.fsync != FsyncMode::kNever) ::fdatasync(dead_writer_->fd());
   stats_.dead_letter_lines += count;
 }
 
@@ -773,27 +738,6 @@ Result<std::unique_ptr<EndpointQueue>> open_disk_queue(DiskQueueOptions options)
   auto q = std::make_unique<DiskQueue>(std::move(options));
   if (Status s = q->open(); !s) return s.error();
   return std::unique_ptr<EndpointQueue>(std::move(q));
-}
-
-Result<uint64_t> visit_acked_records(const std::string& dir, uint64_t from_ms,
-                                     const ReplayVisitor& visit) {
-  uint64_t frontier = Ledger::read(dir + "/ledger");
-  uint64_t visited = 0;
-  for (uint64_t id : list_segments(dir)) {
-    if (id > position_segment(frontier)) break;
-    uint64_t end = id == position_segment(frontier) ? position_offset(frontier) : UINT64_MAX;
-    auto scan =
-        scan_segment(segment_path(dir, id), 0, false, [&](uint64_t offset, const RecordView& r) {
-          if (offset >= end) return false;
-          if (r.time_ms >= from_ms) {
-            visit(r.payload, r.time_ms);
-            ++visited;
-          }
-          return true;
-        });
-    if (!scan) return scan.error();
-  }
-  return visited;
 }
 
 }  // namespace sluice

@@ -30,11 +30,4 @@ struct DiskQueueOptions {
 // the file and the reason.
 [[nodiscard]] Result<std::unique_ptr<EndpointQueue>> open_disk_queue(DiskQueueOptions options);
 
-// The records of `dir` that were acknowledged but are still kept (keep_acked), appended at or
-// after `from_ms`, oldest first; for `sluice queue replay`. Reads the files only: it does not
-// need the queue's lock and works whether or not sluice is running.
-using ReplayVisitor = std::function<void(std::string_view line, uint64_t time_ms)>;
-[[nodiscard]] Result<uint64_t> visit_acked_records(const std::string& dir, uint64_t from_ms,
-                                                   const ReplayVisitor& visit);
-
 }  // namespace sluice

@@ -64,4 +64,11 @@ std::vector<uint64_t> list_segments(const std::string& dir) {
   return ids;
 }
 
+Status make_dirs(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return Error(fmt::format("{}: cannot create the directory: {}", dir, ec.message()));
+  return {};
+}
+
 }  // namespace sluice

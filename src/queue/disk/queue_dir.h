@@ -5,6 +5,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/result.h"
+
 namespace sluice {
 
 // Where an endpoint's queue lives on disk:
@@ -26,6 +28,8 @@ namespace sluice {
 [[nodiscard]] std::string segment_path(const std::string& dir, uint64_t id);
 // Segment ids in `dir`, ascending. A missing directory has none.
 [[nodiscard]] std::vector<uint64_t> list_segments(const std::string& dir);
+// Creates `dir` and its parents if missing; the error names the directory.
+[[nodiscard]] Status make_dirs(const std::string& dir);
 
 // A position in the queue: segment id in the high 32 bits, byte offset in the low 32. Segments
 // are at most 1 GiB (config bound) plus one record, so offsets fit; positions order like the log.
