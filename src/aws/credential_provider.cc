@@ -100,6 +100,7 @@ AwsHttpCall AwsCredentialProvider::imds_call(std::string method, std::string pat
   call.method = std::move(method);
   call.url = settings_.imds_endpoint + path;
   call.timeout = kImdsTimeout;
+  call.instance_metadata = true;
   if (!imds_token_.empty() && call.method == "GET") {
     call.headers.push_back("X-aws-ec2-metadata-token: " + imds_token_);
   }

@@ -21,6 +21,9 @@ struct AwsHttpCall {
   std::vector<std::string> headers;  // "Name: value"
   std::string body;
   std::chrono::milliseconds timeout{2000};
+  // A call to the instance metadata service, whose address comes from sluice's environment,
+  // not from an endpoint: the destination policy, which denies it by default, lets it through.
+  bool instance_metadata = false;
 };
 
 struct AwsHttpAnswer {

@@ -123,8 +123,16 @@ struct StorageConfig {
   uint64_t keep_acked = 0;          // bytes of acknowledged segments kept for replay
 };
 
+// [security]: the networks sinks may connect to (net/destination_policy.h), as written; the
+// loader checks that each parses.
+struct SecurityConfig {
+  std::vector<std::string> allow_networks;
+  std::vector<std::string> deny_networks;
+};
+
 struct Config {
   ApiConfig api;
+  SecurityConfig security;
   std::vector<SourceConfig> sources;
   std::vector<ServiceConfig> services;
   StorageConfig storage;

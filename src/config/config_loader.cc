@@ -13,6 +13,7 @@
 #include "core/log.h"
 #include "format/condition.h"
 #include "format/variable_check.h"
+#include "net/ip_network.h"
 #include "sinks/sink_type.h"
 
 namespace sluice {
@@ -87,6 +88,21 @@ void read_api(const toml::table* t, Config& config, ConfigErrors& errors) {
       }
     }
     config.api.allowed_hosts = std::move(*hosts);
+  }
+  r.finish();
+}
+
+void read_security(const toml::table* t, Config& config, ConfigErrors& errors) {
+  if (t == nullptr) return;
+  TableReader r(*t, "[security]", errors);
+  for (auto [key, list] : {std::pair{"allow_networks", &config.security.allow_networks},
+                           std::pair{"deny_networks", &config.security.deny_networks}}) {
+    auto networks = r.strings(key);
+    if (!networks) continue;
+    for (const std::string& text : *networks) {
+      if (auto parsed = IpNetwork::parse(text); !parsed) r.error(key, parsed.error().message());
+    }
+    *list = std::move(*networks);
   }
   r.finish();
 }
@@ -428,6 +444,7 @@ Result<Config> load_config_string(std::string_view text, std::string source_name
   ConfigErrors errors;
   TableReader r(root, "", errors);
   read_api(r.table("api"), config, errors);
+  read_security(r.table("security"), config, errors);
   if (const toml::table* storage = r.table("storage")) {
     TableReader sr(*storage, "[storage]", errors);
     if (auto dir = sr.string("dir")) {

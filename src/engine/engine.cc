@@ -18,6 +18,7 @@
 #include "config/config_loader.h"
 #include "control/api_exposure.h"
 #include "control/host_check.h"
+#include "net/destination_policy.h"
 #include "net/listen_address.h"
 #include "sinks/http/challenge_cache.h"
 #include "sinks/sink.h"
@@ -48,6 +49,29 @@ void fit_connections_to_fd_limit(Config& config) {
       tcp[i]->max_connections = caps[i];
     }
   }
+}
+
+// The destination policy of [security], with sluice's own listening sockets refused. A
+// listener's name that does not resolve is left out here: starting it fails with that error.
+Result<std::shared_ptr<const DestinationPolicy>> make_destination_policy(const Config& config) {
+  std::vector<OwnListener> own;
+  auto add = [&own](const ListenAddress& listen, std::string what) {
+    if (listen.port == 0) return;  // an ephemeral port is not known before it is bound
+    if (auto address = resolve_listen_host(listen)) {
+      own.push_back(OwnListener{*address, listen.port, std::move(what)});
+    }
+  };
+  if (config.api.enabled) {
+    add(config.api.listen, fmt::format("the API on {}", config.api.listen.to_string()));
+  }
+  for (size_t i = 0; i < config.sources.size(); ++i) {
+    const SourceConfig& s = config.sources[i];
+    if (s.type == SourceType::kStdin) continue;
+    add(s.listen, fmt::format("source #{} on {}", i + 1, s.listen.to_string()));
+  }
+  auto policy = DestinationPolicy::create(config.security, std::move(own), this_host_addresses());
+  if (!policy) return policy.error();
+  return std::make_shared<const DestinationPolicy>(std::move(*policy));
 }
 
 std::string this_hostname() {
@@ -95,6 +119,10 @@ std::vector<std::string> fixed_section_changes(const Config& running, const Conf
       running.api.allowed_hosts != next.api.allowed_hosts) {
     changes.push_back("[api] changes take effect at the next start");
   }
+  if (running.security.allow_networks != next.security.allow_networks ||
+      running.security.deny_networks != next.security.deny_networks) {
+    changes.push_back("[security] changes take effect at the next start");
+  }
   const StorageConfig& a = running.storage;
   const StorageConfig& b = next.storage;
   if (std::tie(a.dir, a.fsync, a.fsync_interval_seconds, a.segment_bytes, a.max_bytes,
@@ -136,6 +164,9 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   options.hostname = this_hostname();
   options.challenges = std::make_shared<ChallengeCache>();
   options.storage = e.config_.storage;
+  auto destinations = make_destination_policy(e.config_);
+  if (!destinations) return destinations.error();
+  options.destinations = std::move(*destinations);
   options.make_sink = [](SinkContext& ctx) -> std::unique_ptr<Sink> {
     const SinkType* type = find_sink_type(ctx.config->type);
     if (type == nullptr) return nullptr;

@@ -14,6 +14,7 @@
 namespace sluice {
 
 class ChallengeCache;
+class DestinationPolicy;
 
 // What a sink is given: its endpoint's channel (queue, counters, status), the configuration it
 // runs (type settings, message_type; shared, so the sink keeps it alive as long as it needs it)
@@ -29,6 +30,9 @@ struct SinkContext {
   std::shared_ptr<ChallengeCache> challenges = nullptr;
   // The endpoint type's hard limits (SinkType::limits), which clamp its batch settings.
   SinkLimits limits = {};
+  // The addresses the sink may connect to: checked on every address it resolves, before the
+  // connection is made (net/destination_policy.h). nullptr: any address (tests).
+  std::shared_ptr<const DestinationPolicy> destinations = nullptr;
 };
 
 // A running destination. A sink takes lines from its endpoint's queue, sends them, and acks

@@ -144,8 +144,9 @@ Status Topology::start_sink(EndpointChannel& channel, const EndpointPlan& plan) 
   if (options_.loops.empty()) return {};
   size_t loop = size_t(std::min_element(sinks_per_loop_.begin(), sinks_per_loop_.end()) -
                        sinks_per_loop_.begin());
-  SinkContext ctx{channel, plan.config, *options_.loops[loop], options_.hostname,
-                  options_.challenges};
+  SinkContext ctx{
+      channel, plan.config,          *options_.loops[loop], options_.hostname, options_.challenges,
+      {},      options_.destinations};
   std::unique_ptr<Sink> sink = options_.make_sink ? options_.make_sink(ctx) : nullptr;
   if (!sink) {
     return Error(ErrorCode::kInvalidArgument,

@@ -23,6 +23,7 @@ namespace sluice {
 class ChallengeCache;
 class Sink;
 struct SinkContext;
+class DestinationPolicy;
 
 // What an activation changed, by "service/endpoint".
 struct ActivationReport {
@@ -42,6 +43,8 @@ struct TopologyOptions {
   std::string hostname;                        // for syslog framing
   std::shared_ptr<ChallengeCache> challenges;  // shared by the HTTP-based sinks
   StorageConfig storage;                       // where disk queues live; fixed for the process
+  // The addresses sinks may connect to ([security]); fixed for the process. nullptr: any.
+  std::shared_ptr<const DestinationPolicy> destinations;
   // The running sink for an endpoint's type (the type registry's factory); nullptr: the type
   // cannot run.
   std::function<std::unique_ptr<Sink>(SinkContext&)> make_sink;

@@ -338,5 +338,33 @@ TEST(ConfigLoader, BadAllowedHostsSayWhy) {
   EXPECT_NE(m.find("\"c:1\" has a port"), std::string::npos) << m;
 }
 
+TEST(ConfigLoader, SecurityNetworksAreReadAndEachBadOneIsNamed) {
+  auto c = load_config_string(R"toml(
+[security]
+allow_networks = ["10.1.2.3", "169.254.169.254/32"]
+deny_networks = ["10.0.0.0/8", "fd00::/8"]
+)toml",
+                              "x.toml");
+  ASSERT_TRUE(c.ok()) << c.error().message();
+  EXPECT_EQ(c->security.allow_networks,
+            (std::vector<std::string>{"10.1.2.3", "169.254.169.254/32"}));
+  EXPECT_EQ(c->security.deny_networks, (std::vector<std::string>{"10.0.0.0/8", "fd00::/8"}));
+
+  auto bad = load_config_string(R"toml(
+[security]
+deny_networks = ["10.0.0.1/8", "internal.example"]
+alow_networks = ["10.1.2.3"]
+)toml",
+                                "x.toml");
+  ASSERT_FALSE(bad.ok());
+  const std::string& m = bad.error().message();
+  EXPECT_NE(m.find("x.toml:3: [security] field \"deny_networks\": \"10.0.0.1/8\" is not a network: "
+                   "it has bits set past the prefix length (did you mean 10.0.0.0/8?)"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("\"internal.example\" is not an IP address"), std::string::npos) << m;
+  EXPECT_NE(m.find("alow_networks"), std::string::npos) << m;
+}
+
 }  // namespace
 }  // namespace sluice

@@ -60,7 +60,7 @@ class ApiHttpTest : public ::testing::Test {
 
 TEST_F(ApiHttpTest, AForeignHostIs421WithAJsonErrorNamingIt) {
   // What a browser sends after evil.example was rebound to 127.0.0.1.
-  for (const std::string& path : {"/status", "/metrics", "/errors", "/health", "/nowhere"}) {
+  for (const char* path : {"/status", "/metrics", "/errors", "/health", "/nowhere"}) {
     ClientResponse r = get(path, "evil.example:" + port());
     EXPECT_EQ(r.status, 421) << path << " " << r.error;
     EXPECT_EQ(r.headers["content-type"], "application/json");
@@ -102,7 +102,7 @@ TEST_F(ApiHttpTest, RequestsWithoutHostOrWithTwo) {
 
 TEST_F(ApiHttpTest, HeadAnswersEveryGetRouteWithoutTheBody) {
   HttpTestClient client(server_->port());
-  for (const std::string& path : {"/health", "/metrics", "/status", "/errors", "/nowhere"}) {
+  for (const char* path : {"/health", "/metrics", "/status", "/errors", "/nowhere"}) {
     ClientResponse get = client.request("GET", path);
     ASSERT_NE(get.status, 0) << path << " " << get.error;
     ASSERT_FALSE(get.body.empty()) << path;

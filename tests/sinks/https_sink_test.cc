@@ -11,6 +11,7 @@
 #include <boost/asio/io_context.hpp>
 
 #include "loopback_http_server.h"
+#include "net/destination_policy.h"
 #include "net/http_server.h"
 #include "queue/endpoint_queue.h"
 #include "sinks/http/challenge.h"
@@ -84,7 +85,8 @@ class Harness {
   // `challenges`: the engine's cache shared with other harnesses, or nullptr for the sink's own.
   explicit Harness(std::shared_ptr<HttpsSinkSettings> settings,
                    std::shared_ptr<ChallengeCache> challenges = nullptr,
-                   std::string service_id = "svc1")
+                   std::string service_id = "svc1",
+                   std::shared_ptr<const DestinationPolicy> destinations = nullptr)
       : settings_(std::move(settings)),
         endpoint_(std::move(service_id), "to_https",
                   make_memory_queue(64 << 20, WhenFull::kBlock)) {
@@ -95,6 +97,7 @@ class Harness {
     config->message_type = MessageType::kBlank;
     config->settings = settings_;
     SinkContext ctx{endpoint_, config, io_, "testhost", std::move(challenges)};
+    ctx.destinations = std::move(destinations);
     HttpsSinkOptions options;
     options.initial_backoff = 20ms;
     options.challenge_initial_backoff = 20ms;
@@ -221,6 +224,45 @@ TEST(HttpsSink, ChallengeFailureHoldsLinesUntilTheReceiverServesTheHash) {
   EXPECT_EQ(r.accepted()[0], "held");
   EXPECT_TRUE(
       eventually([&] { return h.endpoint().status.snapshot().state == EndpointState::kOk; }));
+}
+
+// A name that resolves to a denied address is refused at connect time, challenge included,
+// with an error that names the address and the rule; the lines stay queued.
+TEST(HttpsSink, TheDestinationPolicyRefusesTheResolvedAddressBeforeConnecting) {
+  Receiver r;
+  auto s = sending_at_once(r);
+  std::string url = r.url();
+  url.replace(url.find("127.0.0.1"), 9, "localhost");
+  s->url = url;
+  SecurityConfig security;
+  security.deny_networks = {"127.0.0.0/8", "::1"};
+  auto policy = std::make_shared<const DestinationPolicy>(
+      DestinationPolicy::create(security, {}, {}).value());
+  Harness h(s, nullptr, "svc1", policy);
+  h.push({"held"});
+  ASSERT_TRUE(eventually([&] {
+    auto snap = h.endpoint().status.snapshot();
+    return snap.last_error.has_value() &&
+           snap.last_error->message.find("is refused by the destination policy") !=
+               std::string::npos;
+  }));
+  auto snap = h.endpoint().status.snapshot();
+  EXPECT_EQ(snap.last_error->error_class, ErrorClass::kConfiguration);
+  EXPECT_NE(snap.last_error->message.find("listed in [security] deny_networks"), std::string::npos)
+      << snap.last_error->message;
+  EXPECT_EQ(r.challenges(), 0);
+  EXPECT_EQ(r.posts(), 0);
+  EXPECT_EQ(h.endpoint().queue->depth().lines, 1u);
+}
+
+// The same client with the default policy reaches the receiver: the refusal above is the
+// policy's doing, not the name's.
+TEST(HttpsSink, TheDefaultPolicyAllowsLoopback) {
+  Receiver r;
+  auto s = sending_at_once(r);
+  Harness h(s, nullptr, "svc1", std::make_shared<const DestinationPolicy>());
+  h.push({"sent"});
+  ASSERT_TRUE(eventually([&] { return r.accepted().size() == 1; }));
 }
 
 TEST(HttpsSink, EndpointsToOneOriginAskTheChallengeOnce) {

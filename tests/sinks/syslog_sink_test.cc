@@ -3,8 +3,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "net/destination_policy.h"
 #include "sinks/syslog/request_builder.h"
 #include "syslog_test_support.h"
 
@@ -37,6 +39,35 @@ TEST(SyslogSink, TcpDeliversExactLinesInOrderAndAcksThem) {
   auto snap = h.endpoint().status.snapshot();
   EXPECT_EQ(snap.state, EndpointState::kOk);
   EXPECT_TRUE(snap.last_success.has_value());
+}
+
+// The policy is checked on what `address` resolves to, before any connection: the peer never
+// sees one, the error names the address and the rule, and the lines stay queued.
+TEST(SyslogSink, TheDestinationPolicyRefusesTheResolvedAddressBeforeConnecting) {
+  for (bool udp : {false, true}) {
+    TcpPeer peer;
+    auto settings = tcp_settings(peer.port());
+    settings->address = "localhost";
+    settings->udp = udp;
+    SecurityConfig security;
+    security.deny_networks = {"127.0.0.0/8", "::1"};
+    auto policy = std::make_shared<const DestinationPolicy>(
+        DestinationPolicy::create(security, {}, {}).value());
+    SinkHarness h(settings, MessageType::kBlank, fast_options(), 64 << 20, policy);
+    h.push({"held"});
+    h.start();
+    ASSERT_TRUE(eventually([&] {
+      auto snap = h.endpoint().status.snapshot();
+      return snap.last_error.has_value();
+    }));
+    auto snap = h.endpoint().status.snapshot();
+    EXPECT_EQ(snap.last_error->error_class, ErrorClass::kConfiguration);
+    const std::string& m = snap.last_error->message;
+    EXPECT_EQ(m.rfind(fmt::format("connect localhost:{}: destination ", peer.port()), 0), 0u) << m;
+    EXPECT_NE(m.find("is refused by the destination policy"), std::string::npos) << m;
+    EXPECT_FALSE(peer.accept(std::chrono::milliseconds(0)));
+    EXPECT_EQ(h.endpoint().queue->depth().lines, 1u);
+  }
 }
 
 TEST(SyslogSink, LinesArriveWhilePumpingAfterStart) {

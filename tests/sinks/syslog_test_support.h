@@ -165,7 +165,8 @@ inline std::vector<std::string> split_lines(const std::string& s) {
 class SinkHarness {
  public:
   SinkHarness(std::shared_ptr<SyslogSinkSettings> settings, MessageType type,
-              SyslogSinkOptions options, uint64_t queue_bytes = 64 << 20)
+              SyslogSinkOptions options, uint64_t queue_bytes = 64 << 20,
+              std::shared_ptr<const DestinationPolicy> destinations = nullptr)
       : settings_(std::move(settings)),
         endpoint_("svc1", "to_syslog", make_memory_queue(queue_bytes, WhenFull::kBlock)) {
     auto config = std::make_shared<EndpointConfig>();
@@ -175,6 +176,7 @@ class SinkHarness {
     config->queue_max_bytes = queue_bytes;
     config->settings = settings_;
     SinkContext ctx{endpoint_, config, io_, "testhost"};
+    ctx.destinations = std::move(destinations);
     sink_ = make_syslog_sink(ctx, options);
   }
   ~SinkHarness() { stop(); }

@@ -1,10 +1,15 @@
 #include "sinks/http/http_client.h"
 
 #include <curl/curl.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
+#include <cstring>
 #include <mutex>
 
 #include <fmt/format.h>
+
+#include "net/destination_policy.h"
 
 namespace sluice {
 namespace {
@@ -52,10 +57,41 @@ bool starts_with_fold(std::string_view s, std::string_view prefix) {
 struct HttpClient::Transfer {
   HttpClientRequest request;
   std::function<void(HttpClientResponse)> done;
+  const DestinationPolicy* destinations = nullptr;  // the client's; nullptr: any address
   CURL* easy = nullptr;
   curl_slist* headers = nullptr;
   HttpClientResponse response;
   char error[CURL_ERROR_SIZE] = {};
+  std::string refused;  // the destination policy's first refusal, if it refused an address
+
+  // libcurl's CURLOPT_OPENSOCKETFUNCTION: called with each resolved address just before it
+  // connects, the one place that sees the address actually used (CONNECT_TO and
+  // every happy-eyeballs attempt included). A refused address gets no socket, so libcurl
+  // tries the next one or fails with CURLE_COULDNT_CONNECT, which finish() explains.
+  static curl_socket_t open_socket(void* user, curlsocktype, curl_sockaddr* a) {
+    auto* t = static_cast<Transfer*>(user);
+    if (t->destinations != nullptr && t->request.check_destination) {
+      Status st = Status(Error("not an IP address"));
+      if (a->family == AF_INET && a->addrlen >= sizeof(sockaddr_in)) {
+        sockaddr_in sin;
+        std::memcpy(&sin, &a->addr, sizeof sin);
+        st = t->destinations->check(boost::asio::ip::address_v4(ntohl(sin.sin_addr.s_addr)),
+                                    ntohs(sin.sin_port));
+      } else if (a->family == AF_INET6 && a->addrlen >= sizeof(sockaddr_in6)) {
+        sockaddr_in6 sin6;
+        std::memcpy(&sin6, &a->addr, sizeof sin6);
+        boost::asio::ip::address_v6::bytes_type bytes;
+        std::memcpy(bytes.data(), sin6.sin6_addr.s6_addr, bytes.size());
+        st = t->destinations->check(boost::asio::ip::address_v6(bytes, sin6.sin6_scope_id),
+                                    ntohs(sin6.sin6_port));
+      }
+      if (!st) {
+        if (t->refused.empty()) t->refused = st.error().message();
+        return CURL_SOCKET_BAD;
+      }
+    }
+    return ::socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+  }
 
   ~Transfer() {
     if (headers != nullptr) curl_slist_free_all(headers);
@@ -143,6 +179,8 @@ Status HttpClient::configure(Transfer& t) {
   curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, long(std::min<int64_t>(r.timeout.count(), 10000)));
   curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, t.error);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, &Transfer::open_socket);
+  curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, &t);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, &Transfer::on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, &t);
   curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
@@ -216,6 +254,11 @@ void HttpClient::finish(std::unique_ptr<Transfer> t, int code_int) {
     resp.outcome.transport = transport_kind(code);
     resp.outcome.transport_error =
         t->error[0] != '\0' ? std::string(t->error) : std::string(curl_easy_strerror(code));
+    if (!t->refused.empty() && code == CURLE_COULDNT_CONNECT) {
+      // libcurl only says it could not connect; the policy says why, and no retry will help.
+      resp.outcome.transport = HttpOutcome::Transport::kConfiguration;
+      resp.outcome.transport_error = std::move(t->refused);
+    }
   }
   curl_easy_reset(t->easy);
   spare_.push_back(t->easy);
@@ -241,6 +284,7 @@ void HttpClient::run() {
       } else {
         t->easy = curl_easy_init();
       }
+      t->destinations = settings_.destinations.get();
       Status st = t->easy != nullptr ? configure(*t) : Status(Error("libcurl: no easy handle"));
       if (!st || curl_multi_add_handle(multi_, t->easy) != CURLM_OK) {
         if (t->easy != nullptr) spare_.push_back(t->easy);

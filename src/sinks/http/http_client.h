@@ -20,6 +20,8 @@ struct curl_slist;
 
 namespace sluice {
 
+class DestinationPolicy;
+
 // One request. The body is shared, not copied: a retried request sends the same buffer again.
 struct HttpClientRequest {
   std::string method = "POST";  // POST, PUT or GET
@@ -28,6 +30,9 @@ struct HttpClientRequest {
   std::shared_ptr<const std::string> body;
   std::chrono::milliseconds timeout{30000};
   size_t max_response_body = kErrorBodyBytes;  // the rest of the response body is discarded
+  // False only for an address sluice chose itself, never one from an endpoint's settings: the
+  // instance metadata service that the AWS credential chain asks.
+  bool check_destination = true;
 };
 
 struct HttpClientResponse {
@@ -43,6 +48,9 @@ struct HttpClientSettings {
   // connections go to connect_host:connect_port instead; Host names the original.
   std::string connect_to;  // "" or libcurl's CONNECT_TO "::HOST:PORT"
   uint32_t max_connections = 4;
+  // Checked on every address libcurl is about to connect to, after resolution (so DNS
+  // rebinding cannot pass it). nullptr: any address.
+  std::shared_ptr<const DestinationPolicy> destinations;
 };
 
 // An HTTP client for one endpoint: libcurl's multi interface, with connection reuse, HTTP/1.1

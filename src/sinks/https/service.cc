@@ -40,8 +40,9 @@ std::string challenge_origin_key(const HttpsSinkSettings& s, const HttpsTarget& 
   return key;
 }
 
-Result<std::unique_ptr<HttpClient>> start_https_client(const HttpsSinkSettings& s,
-                                                       const HttpsTarget& target) {
+Result<std::unique_ptr<HttpClient>> start_https_client(
+    const HttpsSinkSettings& s, const HttpsTarget& target,
+    std::shared_ptr<const DestinationPolicy> destinations) {
   HttpClientSettings c;
   c.version = s.http_version == HttpVersion::kHttp11  ? HttpClientSettings::Version::kHttp11
               : s.http_version == HttpVersion::kHttp2 ? HttpClientSettings::Version::kHttp2
@@ -49,6 +50,7 @@ Result<std::unique_ptr<HttpClient>> start_https_client(const HttpsSinkSettings& 
   c.tls = s.delivery.tls;
   c.connect_to = target.connect_to;
   c.max_connections = s.delivery.concurrency;
+  c.destinations = std::move(destinations);
   return HttpClient::start(std::move(c));
 }
 

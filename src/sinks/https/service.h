@@ -33,8 +33,10 @@ struct HttpsTarget {
                                                const HttpsTarget& target);
 
 // The https endpoint's `service` (Vector's split): its HTTP client, set up from the endpoint's
-// TLS, HTTP version and concurrency. Sending and response parsing are HttpClient's.
+// TLS, HTTP version and concurrency, connecting only where `destinations` allows (nullptr: any).
+// Sending and response parsing are HttpClient's.
 [[nodiscard]] Result<std::unique_ptr<HttpClient>> start_https_client(
-    const HttpsSinkSettings& settings, const HttpsTarget& target);
+    const HttpsSinkSettings& settings, const HttpsTarget& target,
+    std::shared_ptr<const DestinationPolicy> destinations = nullptr);
 
 }  // namespace sluice

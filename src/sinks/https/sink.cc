@@ -67,6 +67,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore>, public
                 const HttpsSinkOptions& options)
       : endpoint_(ctx.endpoint),
         config_(ctx.config),
+        destinations_(ctx.destinations),
         settings_(settings),
         hostname_(ctx.hostname),
         strand_(asio::make_strand(ctx.io)),
@@ -87,7 +88,7 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore>, public
   void start() {
     auto builder = HttpsRequestBuilder::create(settings_, target_, config_->message_type, hostname_,
                                                endpoint_.name());
-    auto client = start_https_client(settings_, target_);
+    auto client = start_https_client(settings_, target_, destinations_);
     if (!builder || !client) {
       // Only resource exhaustion gets here (libdeflate, zstd or libcurl could not allocate): the
       // configuration was validated. Lines keep queueing; the state says why nothing moves.
@@ -218,7 +219,8 @@ class HttpsSinkCore : public std::enable_shared_from_this<HttpsSinkCore>, public
   }
 
   EndpointChannel& endpoint_;
-  std::shared_ptr<const EndpointConfig> config_;  // keeps settings_ alive
+  std::shared_ptr<const EndpointConfig> config_;           // keeps settings_ alive
+  std::shared_ptr<const DestinationPolicy> destinations_;  // where the client may connect
   const HttpsSinkSettings& settings_;
   std::string hostname_;
   asio::strand<asio::io_context::executor_type> strand_;

@@ -75,6 +75,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
                   const KinesisSinkOptions& options)
       : endpoint_(ctx.endpoint),
         config_(ctx.config),
+        destinations_(ctx.destinations),
         settings_(settings),
         strand_(asio::make_strand(ctx.io)),
         builder_(settings),
@@ -113,6 +114,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
   void start() {
     HttpClientSettings hs;
     hs.max_connections = settings_.concurrency + 1;
+    hs.destinations = destinations_;
     auto client = HttpClient::start(hs);
     if (!client) {
       reporter_.set_state(EndpointState::kError);
@@ -548,6 +550,7 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
     req.body = std::make_shared<std::string>(std::move(call->body));
     req.timeout = call->timeout;
     req.max_response_body = 64 * 1024;
+    req.check_destination = !call->instance_metadata;
     send_answering_on_strand(
         *client_, std::move(req), weak_from_this(), strand_,
         [](KinesisSinkCore& self, const HttpClientResponse& resp) {
@@ -630,7 +633,8 @@ class KinesisSinkCore : public std::enable_shared_from_this<KinesisSinkCore>,
   }
 
   EndpointChannel& endpoint_;
-  std::shared_ptr<const EndpointConfig> config_;  // keeps settings_ alive
+  std::shared_ptr<const EndpointConfig> config_;           // keeps settings_ alive
+  std::shared_ptr<const DestinationPolicy> destinations_;  // where the client may connect
   const KinesisSinkSettings& settings_;
   asio::strand<asio::io_context::executor_type> strand_;
   KinesisRequestBuilder builder_;

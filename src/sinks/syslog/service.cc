@@ -81,19 +81,22 @@ Result<std::shared_ptr<ssl::context>> make_syslog_tls_context(const SyslogSinkSe
   return ctx;
 }
 
-std::shared_ptr<SyslogConnection> SyslogConnection::create(asio::any_io_executor executor,
-                                                           const SyslogSinkSettings& settings,
-                                                           std::shared_ptr<ssl::context> tls) {
-  return std::make_shared<SyslogConnection>(std::move(executor), settings, std::move(tls));
+std::shared_ptr<SyslogConnection> SyslogConnection::create(
+    asio::any_io_executor executor, const SyslogSinkSettings& settings,
+    std::shared_ptr<ssl::context> tls, std::shared_ptr<const DestinationPolicy> destinations) {
+  return std::make_shared<SyslogConnection>(std::move(executor), settings, std::move(tls),
+                                            std::move(destinations));
 }
 
 SyslogConnection::SyslogConnection(asio::any_io_executor executor,
                                    const SyslogSinkSettings& settings,
-                                   std::shared_ptr<ssl::context> tls)
+                                   std::shared_ptr<ssl::context> tls,
+                                   std::shared_ptr<const DestinationPolicy> destinations)
     : executor_(executor),
       settings_(settings),
       peer_(fmt::format("{}:{}", settings.address, settings.port)),
       tls_context_(std::move(tls)),
+      destinations_(std::move(destinations)),
       tcp_resolver_(executor),
       udp_resolver_(executor),
       deadline_(executor) {}
@@ -135,11 +138,37 @@ void SyslogConnection::connect(std::chrono::milliseconds timeout,
   }
 }
 
+template <typename Results>
+std::vector<typename Results::endpoint_type> SyslogConnection::allowed(const Results& results,
+                                                                       std::string& refused) const {
+  std::vector<typename Results::endpoint_type> out;
+  for (const auto& entry : results) {
+    const auto& endpoint = entry.endpoint();
+    Status st =
+        destinations_ ? destinations_->check(endpoint.address(), endpoint.port()) : Status();
+    if (st) {
+      out.push_back(endpoint);
+    } else if (refused.empty()) {
+      refused = st.error().message();
+    }
+  }
+  return out;
+}
+
 void SyslogConnection::on_resolved(const boost::system::error_code& ec,
                                    tcp::resolver::results_type results) {
   if (ec || closed_) {
     finish_connect(SyslogFailure{ec ? ec : asio::error::operation_aborted,
                                  timed_out_ ? SyslogPhase::kTimeout : SyslogPhase::kResolve});
+    return;
+  }
+  // Checked on the addresses the name resolved to now, the ones connect will use: a check on
+  // the name, or on an earlier answer, would let DNS rebinding through.
+  std::string refused;
+  std::vector<tcp::endpoint> endpoints = allowed(results, refused);
+  if (endpoints.empty()) {
+    finish_connect(SyslogFailure{asio::error::access_denied, SyslogPhase::kConnect, 0,
+                                 refused.empty() ? "the name resolved to no address" : refused});
     return;
   }
   tcp::socket* sock;
@@ -164,7 +193,7 @@ void SyslogConnection::on_resolved(const boost::system::error_code& ec,
     sock = &*tcp_;
   }
   asio::async_connect(
-      *sock, results,
+      *sock, endpoints,
       [self = shared_from_this()](const boost::system::error_code& cec, const tcp::endpoint&) {
         self->on_connected(cec);
       });
@@ -181,11 +210,17 @@ void SyslogConnection::on_resolved_udp(const boost::system::error_code& ec,
     finish_connect(SyslogFailure{why, timed_out_ ? SyslogPhase::kTimeout : SyslogPhase::kResolve});
     return;
   }
+  std::string refused;
+  std::vector<udp::endpoint> endpoints = allowed(results, refused);
+  if (endpoints.empty()) {
+    finish_connect(SyslogFailure{asio::error::access_denied, SyslogPhase::kConnect, 0, refused});
+    return;
+  }
   // A connected UDP socket: sends need no address, and an ICMP port-unreachable comes back as
   // ECONNREFUSED on a later send instead of vanishing.
   udp_.emplace(executor_);
   boost::system::error_code cec;
-  auto endpoint = results.begin()->endpoint();
+  auto endpoint = endpoints.front();
   udp_->open(endpoint.protocol(), cec);
   if (!cec) udp_->non_blocking(true, cec);
   if (!cec) udp_->connect(endpoint, cec);

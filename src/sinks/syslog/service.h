@@ -15,6 +15,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "core/result.h"
+#include "net/destination_policy.h"
 #include "sinks/syslog/config.h"
 #include "sinks/syslog/retry_logic.h"
 #include "sinks/syslog/tcp_info.h"
@@ -34,6 +35,9 @@ struct SyslogFailure {
   boost::system::error_code ec;
   SyslogPhase phase = SyslogPhase::kConnect;
   long verify_result = 0;
+  // The destination policy refused every address the name resolved to: why (it names the
+  // address and the rule). Retrying cannot help until the configuration changes.
+  std::string refused;
 };
 
 // One connection to a syslog receiver over TCP, TLS or UDP (the `service` of Vector's split: it
@@ -45,12 +49,16 @@ struct SyslogFailure {
 // Not thread-safe: use it from that executor only. No exceptions: errors come back as codes.
 class SyslogConnection : public std::enable_shared_from_this<SyslogConnection> {
  public:
+  // tls: nullptr unless use_tls. destinations: checked on each resolved address before it is
+  // tried; nullptr allows any.
   static std::shared_ptr<SyslogConnection> create(
       boost::asio::any_io_executor executor, const SyslogSinkSettings& settings,
-      std::shared_ptr<boost::asio::ssl::context> tls);  // tls: nullptr unless use_tls
+      std::shared_ptr<boost::asio::ssl::context> tls,
+      std::shared_ptr<const DestinationPolicy> destinations = nullptr);
 
   SyslogConnection(boost::asio::any_io_executor executor, const SyslogSinkSettings& settings,
-                   std::shared_ptr<boost::asio::ssl::context> tls);
+                   std::shared_ptr<boost::asio::ssl::context> tls,
+                   std::shared_ptr<const DestinationPolicy> destinations);
   ~SyslogConnection();
   SyslogConnection(const SyslogConnection&) = delete;
   SyslogConnection& operator=(const SyslogConnection&) = delete;
@@ -98,6 +106,11 @@ class SyslogConnection : public std::enable_shared_from_this<SyslogConnection> {
   void on_resolved_udp(const boost::system::error_code& ec, udp::resolver::results_type results);
   void on_connected(const boost::system::error_code& ec);
   void finish_connect(std::optional<SyslogFailure> failure);
+  // The resolved endpoints the destination policy allows, in resolver order; when it allows
+  // none, `refused` gets the first refusal.
+  template <typename Results>
+  [[nodiscard]] std::vector<typename Results::endpoint_type> allowed(const Results& results,
+                                                                     std::string& refused) const;
   void write_some(const char* data, size_t size, size_t done_bytes,
                   std::function<void(const boost::system::error_code&, size_t)> done);
   [[nodiscard]] int native_fd() const;
@@ -106,6 +119,7 @@ class SyslogConnection : public std::enable_shared_from_this<SyslogConnection> {
   const SyslogSinkSettings& settings_;  // owned by the engine's Config, which outlives sinks
   std::string peer_;                    // "host:port", for messages
   std::shared_ptr<boost::asio::ssl::context> tls_context_;
+  std::shared_ptr<const DestinationPolicy> destinations_;
   tcp::resolver tcp_resolver_;
   udp::resolver udp_resolver_;
   std::optional<tcp::socket> tcp_;

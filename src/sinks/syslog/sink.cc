@@ -95,6 +95,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore>, publ
                  const SyslogSinkOptions& options)
       : endpoint_(ctx.endpoint),
         config_(ctx.config),
+        destinations_(ctx.destinations),
         settings_(settings),
         options_(options),
         strand_(asio::make_strand(ctx.io)),
@@ -204,7 +205,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore>, publ
       }
       tls = std::move(ctx.value());
     }
-    conn_ = SyslogConnection::create(strand_, settings_, std::move(tls));
+    conn_ = SyslogConnection::create(strand_, settings_, std::move(tls), destinations_);
     uint64_t gen = ++generation_;
     conn_->connect(options_.connect_timeout,
                    [self = shared_from_this(), gen](std::optional<SyslogFailure> failure) {
@@ -233,6 +234,12 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore>, publ
   [[nodiscard]] bool stale(uint64_t gen) const { return stopped_ || gen != generation_; }
 
   void fail(const SyslogFailure& f) {
+    if (!f.refused.empty()) {
+      // The policy's message names the address and the rule; the name it came from is ours.
+      fail_with(ErrorClass::kConfiguration,
+                fmt::format("connect {}: {}", conn_ ? conn_->peer() : peer_name(), f.refused));
+      return;
+    }
     SyslogVerdict v =
         classify_syslog_error(f.ec, f.phase, conn_ ? conn_->peer() : peer_name(), f.verify_result);
     fail_with(v.error_class, std::move(v.message));
@@ -431,6 +438,7 @@ class SyslogSinkCore : public std::enable_shared_from_this<SyslogSinkCore>, publ
 
   EndpointChannel& endpoint_;
   std::shared_ptr<const EndpointConfig> config_;  // keeps settings_ alive
+  std::shared_ptr<const DestinationPolicy> destinations_;
   const SyslogSinkSettings& settings_;
   SyslogSinkOptions options_;
   asio::strand<asio::io_context::executor_type> strand_;
