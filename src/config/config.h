@@ -20,7 +20,11 @@ namespace sluice {
 struct ListenAddress {
   std::string host;
   uint16_t port = 0;
-  [[nodiscard]] std::string to_string() const { return host + ":" + std::to_string(port); }
+  // An IPv6 literal in brackets, as `listen` and URLs write it: "[::1]:8686".
+  [[nodiscard]] std::string to_string() const {
+    if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
+    return host + ":" + std::to_string(port);
+  }
 };
 
 enum class SourceType : uint8_t { kSyslog, kHttp, kStdin, kFastly };

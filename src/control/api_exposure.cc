@@ -11,10 +11,8 @@ std::optional<std::string> api_exposure_warning(const ApiConfig& api, std::strin
   // A name that is not an address was not bound: say nothing rather than guess.
   auto address = parse_host_name(bound);
   if (!address || !address->is_address() || address->is_loopback()) return std::nullopt;
-  const std::string& host = api.listen.host;
-  std::string listen = host.find(':') != std::string::npos
-                           ? fmt::format("[{}]:{}", host, api.listen.port)
-                           : fmt::format("{}:{}", host.empty() ? "0.0.0.0" : host, api.listen.port);
+  std::string listen =
+      api.listen.host.empty() ? fmt::format("0.0.0.0:{}", api.listen.port) : api.listen.to_string();
   std::string where =
       address->is_unspecified() ? fmt::format("every address ({})", listen) : listen;
   return fmt::format(

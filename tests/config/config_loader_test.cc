@@ -338,6 +338,27 @@ TEST(ConfigLoader, BadAllowedHostsSayWhy) {
   EXPECT_NE(m.find("\"c:1\" has a port"), std::string::npos) << m;
 }
 
+TEST(ConfigLoader, AnIpv6ListenAddressIsPrintedInBrackets) {
+  EXPECT_EQ((ListenAddress{"::1", 5140}.to_string()), "[::1]:5140");
+  EXPECT_EQ((ListenAddress{"127.0.0.1", 5140}.to_string()), "127.0.0.1:5140");
+  auto c = load_config_string(R"toml(
+[[source]]
+type = "syslog"
+listen = "[::1]:5140"
+service = "s"
+
+[[source]]
+type = "syslog"
+listen = "[::1]:5140"
+service = "s"
+)toml",
+                              "x.toml");
+  ASSERT_FALSE(c.ok());
+  EXPECT_NE(c.error().message().find("[::1]:5140 is already used by another source"),
+            std::string::npos)
+      << c.error().message();
+}
+
 TEST(ConfigLoader, SecurityNetworksAreReadAndEachBadOneIsNamed) {
   auto c = load_config_string(R"toml(
 [security]
