@@ -1,8 +1,10 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <random>
 
+#include "core/line_rules.h"
 #include "core/scratch_arena.h"
 
 namespace sluice {
@@ -15,6 +17,17 @@ struct EvalContext {
   // Wall-clock µs used for `now` when a record carries neither `now` nor a time.end.
   int64_t now_usec = 0;
   std::mt19937_64 random{std::random_device{}()};
+  // The most bytes any string that rendering builds may hold: a function's result, a
+  // concatenation, the line itself. LineRenderer sets it to the endpoint's line limit before
+  // each record, since no value can show more of itself than the line it ends in. Without the
+  // cap a format nesting regsuball over a large field multiplies the field at each level (1 MB
+  // became 1.2 GB); with it, one record costs memory and time bounded by the limit and the size
+  // of the format. Values that only point into the record (a variable, substr) are not copied,
+  // so they are not cut; what copies them is.
+  size_t max_value_bytes = kLargeMaxLineBytes;
+  // Set when a value was cut at max_value_bytes; LineRenderer counts the line as cut at the
+  // limit, since what it shows is not what the format asked for. The renderer clears it.
+  bool value_cut = false;
 };
 
 }  // namespace sluice

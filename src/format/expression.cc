@@ -1,11 +1,13 @@
 #include "format/expression.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <fmt/format.h>
 
 #include "core/did_you_mean.h"
 #include "core/time_util.h"
+#include "core/utf8.h"
 #include "format/functions.h"
 
 namespace sluice {
@@ -486,8 +488,23 @@ Value Expression::eval(uint32_t index, const Record& record, EvalContext& ctx) c
       return subfield_of(string_of(base, ctx), n.subfield, n.separator);
     }
     case NodeKind::kConcat: {
+      // Cut at ctx.max_value_bytes (see EvalContext), checked once per piece: a piece appends at
+      // most one byte past the cap, enough to know that the value was cut.
+      const size_t cap = ctx.max_value_bytes;
       LineBuffer b;
-      for (uint32_t kid : n.kids) append_value(b, eval(kid, record, ctx));
+      for (uint32_t kid : n.kids) {
+        Value v = eval(kid, record, ctx);
+        if (v.kind == ValueKind::kString) {
+          append_bytes(b, v.str.data(), std::min(v.str.size(), cap + 1 - b.size()));
+        } else {
+          append_value(b, v);
+        }
+        if (b.size() > cap) {
+          ctx.value_cut = true;
+          std::string_view all(b.data(), b.size());
+          return Value::string(ctx.arena.copy(all.substr(0, utf8_cut_length(all, cap))));
+        }
+      }
       return Value::string(ctx.arena.copy(std::string_view(b.data(), b.size())));
     }
     case NodeKind::kIf:
@@ -518,14 +535,16 @@ Value Expression::evaluate(const Record& record, EvalContext& ctx) const {
 }
 
 void Expression::render(const Record& record, EvalContext& ctx, LineBuffer& out) const {
-  render_node(root_, record, ctx, out);
+  render_node(root_, record, ctx, out, out.size() + ctx.max_value_bytes);
 }
 
 // Appends exactly what append_value(out, eval(index)) would, but writes the common shapes of a
 // log format (a concatenation, an if(), json.escape, strftime) straight into the line instead of
-// building each result in scratch memory and copying it.
+// building each result in scratch memory and copying it. A concatenation stops once `out` is
+// past `stop`, max_value_bytes after where the expression began: the line rules cut the line
+// there in any case, so what it shows is the same.
 void Expression::render_node(uint32_t index, const Record& record, EvalContext& ctx,
-                             LineBuffer& out) const {
+                             LineBuffer& out, size_t stop) const {
   const Node& n = nodes_[index];
   switch (n.kind) {
     case NodeKind::kLiteral:
@@ -540,10 +559,13 @@ void Expression::render_node(uint32_t index, const Record& record, EvalContext& 
       return;
     case NodeKind::kConcat:
       // A concatenation of values is the concatenation of their string forms.
-      for (uint32_t kid : n.kids) render_node(kid, record, ctx, out);
+      for (uint32_t kid : n.kids) {
+        if (out.size() > stop) return;
+        render_node(kid, record, ctx, out, stop);
+      }
       return;
     case NodeKind::kIf:
-      render_node(truth(n.kids[0], record, ctx) ? n.kids[1] : n.kids[2], record, ctx, out);
+      render_node(truth(n.kids[0], record, ctx) ? n.kids[1] : n.kids[2], record, ctx, out, stop);
       return;
     case NodeKind::kCall:
       if (n.function == FunctionId::kJsonEscape) {
@@ -551,6 +573,11 @@ void Expression::render_node(uint32_t index, const Record& record, EvalContext& 
         std::string_view s = arg != nullptr && arg->kind == ValueKind::kString
                                  ? arg->str
                                  : string_of(eval(n.kids[0], record, ctx), ctx);
+        // Escaping never shortens: more than the cap of input only makes more line to cut.
+        if (s.size() > ctx.max_value_bytes) {
+          ctx.value_cut = true;
+          s = s.substr(0, utf8_cut_length(s, ctx.max_value_bytes));
+        }
         size_t mark = out.size();
         if (!append_json_escaped(out, s)) {
           out.resize(mark);
@@ -566,7 +593,14 @@ void Expression::render_node(uint32_t index, const Record& record, EvalContext& 
         if (!time_argument(eval(n.kids[1], record, ctx), usec)) {
           append_value(out, Value::not_set());
         } else {
-          append_strftime(out, string_of(*format, ctx), usec);
+          std::string_view text = string_of(*format, ctx);
+          // A conversion prints at most a few dozen bytes: a format within the cap prints a
+          // bounded line.
+          if (text.size() > ctx.max_value_bytes) {
+            ctx.value_cut = true;
+            text = text.substr(0, utf8_cut_length(text, ctx.max_value_bytes));
+          }
+          append_strftime(out, text, usec);
         }
         return;
       }

@@ -61,7 +61,8 @@ class Expression {
   // The value of a literal or of a record field the node names, where it already lives; nullptr
   // for any other node, which the caller evaluates.
   const Value* leaf(const Node& n, const Record& record) const;
-  void render_node(uint32_t index, const Record& record, EvalContext& ctx, LineBuffer& out) const;
+  void render_node(uint32_t index, const Record& record, EvalContext& ctx, LineBuffer& out,
+                   size_t stop) const;
 
   std::string source_;
   std::vector<Node> nodes_;

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/time_util.h"
+#include "core/utf8.h"
 
 namespace sluice {
 namespace {
@@ -37,8 +38,27 @@ constexpr std::array<FunctionSpec, 17> kFunctions = {{
 // covers typical header values, so most calls never touch the heap.
 using Builder = LineBuffer;
 
+// Every string a function builds is cut at ctx.max_value_bytes (see EvalContext): a built
+// result, cut there, kept in the arena.
+Value keep_capped(std::string_view s, EvalContext& ctx) {
+  if (s.size() > ctx.max_value_bytes) {
+    ctx.value_cut = true;
+    s = s.substr(0, utf8_cut_length(s, ctx.max_value_bytes));
+  }
+  return Value::string(ctx.arena.copy(s));
+}
+
 Value keep(Builder& b, EvalContext& ctx) {
-  return Value::string(ctx.arena.copy(std::string_view(b.data(), b.size())));
+  return keep_capped(std::string_view(b.data(), b.size()), ctx);
+}
+
+// What a function whose result is at least as long as its input (the escapes, the case changes)
+// reads of it: the result of any more would be cut anyway. One comparison per call, where
+// checking the result byte by byte would cost one per byte.
+std::string_view capped_input(std::string_view s, EvalContext& ctx) {
+  if (s.size() <= ctx.max_value_bytes) return s;
+  ctx.value_cut = true;
+  return s.substr(0, utf8_cut_length(s, ctx.max_value_bytes));
 }
 
 void put(Builder& b, std::string_view s) {
@@ -256,12 +276,14 @@ namespace {
 // JSON string escaping without the quotes. Invalid UTF-8 makes the result not set, as VCL's
 // json.escape does, rather than emitting bytes that would break the receiver's JSON parser.
 Value json_escape(std::string_view s, EvalContext& ctx) {
+  s = capped_input(s, ctx);
   Builder b;
   if (!append_json_escaped(b, s)) return Value::not_set();
   return keep(b, ctx);
 }
 
 Value cstr_escape(std::string_view s, EvalContext& ctx) {
+  s = capped_input(s, ctx);
   Builder b;
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
@@ -300,6 +322,7 @@ Value cstr_escape(std::string_view s, EvalContext& ctx) {
 }
 
 Value xml_escape(std::string_view s, EvalContext& ctx) {
+  s = capped_input(s, ctx);
   Builder b;
   for (char c : s) {
     switch (c) {
@@ -331,6 +354,7 @@ bool unreserved(unsigned char c) {
 }
 
 Value urlencode(std::string_view s, EvalContext& ctx) {
+  s = capped_input(s, ctx);
   Builder b;
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
@@ -352,7 +376,9 @@ int hex_digit(char c) {
 }
 
 // %XX decodes, '+' is a space, and a decoded NUL ends the string.
+// Its result is shorter than its input, but never longer than the cap from a capped input.
 Value urldecode(std::string_view s, EvalContext& ctx) {
+  s = capped_input(s, ctx);
   Builder b;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -371,6 +397,7 @@ Value urldecode(std::string_view s, EvalContext& ctx) {
 }
 
 Value change_case(std::string_view s, bool upper, EvalContext& ctx) {
+  s = capped_input(s, ctx);
   char* p = ctx.arena.allocate(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -414,44 +441,70 @@ Value substr(std::string_view s, int64_t offset, bool has_length, int64_t length
   return Value::string(s.substr(size_t(start), size_t(end - start)));
 }
 
-// Appends `rewrite` with \0..\9 replaced by the groups of the last match and \\ by a backslash.
-void append_rewrite(std::string& out, std::string_view rewrite, const re2::StringPiece* groups,
-                    int group_count) {
-  for (size_t i = 0; i < rewrite.size(); ++i) {
-    char c = rewrite[i];
-    if (c != '\\' || i + 1 >= rewrite.size()) {
-      out.push_back(c);
-      continue;
+// Appends as much of `s` as keeps `out` within `cap` bytes (it never holds more); false when
+// some of it did not fit.
+bool append_capped(std::string& out, std::string_view s, size_t cap) {
+  size_t room = cap - out.size();
+  if (s.size() <= room) {
+    out.append(s);
+    return true;
+  }
+  out.append(s.data(), room);
+  return false;
+}
+
+// Appends `rewrite` with \0..\9 replaced by the groups of the last match and \\ by a backslash,
+// up to `cap` bytes of `out`; false when it did not all fit. A group can be as long as the
+// input, and a rewrite can name it ten times over.
+bool append_rewrite(std::string& out, std::string_view rewrite, const re2::StringPiece* groups,
+                    int group_count, size_t cap) {
+  size_t i = 0;
+  while (i < rewrite.size()) {
+    size_t slash = rewrite.find('\\', i);
+    // A backslash at the very end is literal.
+    if (slash == std::string_view::npos || slash + 1 >= rewrite.size()) {
+      return append_capped(out, rewrite.substr(i), cap);
     }
-    char next = rewrite[++i];
+    if (!append_capped(out, rewrite.substr(i, slash - i), cap)) return false;
+    char next = rewrite[slash + 1];
     if (next >= '0' && next <= '9') {
       int g = next - '0';
-      if (g < group_count) out.append(groups[g].data(), groups[g].size());
-    } else {
-      out.push_back(next);
+      if (g < group_count &&
+          !append_capped(out, std::string_view(groups[g].data(), groups[g].size()), cap)) {
+        return false;
+      }
+    } else if (!append_capped(out, rewrite.substr(slash + 1, 1), cap)) {
+      return false;
     }
+    i = slash + 2;
   }
+  return true;
 }
 
 // regsub and regsuball. RE2::GlobalReplace builds a fresh string per call; this loop appends to
-// a per-thread buffer instead, so steady-state rendering does not allocate.
+// a per-thread buffer instead, so steady-state rendering does not allocate. The result stops at
+// ctx.max_value_bytes, and so does the matching: a nested regsuball over a large field works on
+// at most that much of the field below it, and the per-thread buffer never grows past it.
 Value regex_replace(const Node& node, std::string_view input, std::string_view replacement,
                     bool global, EvalContext& ctx) {
   const RE2& re = *node.regex;
   constexpr int kMaxGroups = 10;  // \0..\9
   int group_count = std::min(re.NumberOfCapturingGroups() + 1, kMaxGroups);
   re2::StringPiece groups[kMaxGroups];
+  const size_t cap = ctx.max_value_bytes;
   thread_local std::string out;
   out.clear();
   size_t pos = 0;
   bool replaced = false;
+  bool fits = true;
   while (pos <= input.size()) {
     if (!re.Match(input, pos, input.size(), RE2::UNANCHORED, groups, group_count)) break;
     size_t match_start = size_t(groups[0].data() - input.data());
     size_t match_end = match_start + groups[0].size();
-    out.append(input.substr(pos, match_start - pos));
-    append_rewrite(out, replacement, groups, group_count);
     replaced = true;
+    fits = append_capped(out, input.substr(pos, match_start - pos), cap) &&
+           append_rewrite(out, replacement, groups, group_count, cap);
+    if (!fits) break;
     if (!global) {
       pos = match_end;
       break;
@@ -467,14 +520,20 @@ Value regex_replace(const Node& node, std::string_view input, std::string_view r
              (static_cast<unsigned char>(input[match_end + step]) & 0xC0) == 0x80) {
         ++step;
       }
-      out.append(input.substr(match_end, step));
+      fits = append_capped(out, input.substr(match_end, step), cap);
+      if (!fits) break;
       pos = match_end + step;
     } else {
       pos = match_end;
     }
   }
   if (!replaced) return Value::string(input);
-  if (pos < input.size()) out.append(input.substr(pos));
+  if (fits && pos < input.size()) fits = append_capped(out, input.substr(pos), cap);
+  if (!fits) {
+    ctx.value_cut = true;
+    return Value::string(
+        ctx.arena.copy(std::string_view(out).substr(0, utf8_cut_length(out, cap))));
+  }
   return Value::string(ctx.arena.copy(out));
 }
 
@@ -569,8 +628,8 @@ Value call_function(const Node& node, const Value* args, size_t count, EvalConte
       int64_t usec;
       if (!time_argument(args[1], usec)) return Value::not_set();
       LineBuffer line;
-      append_strftime(line, arg(0), usec);
-      return Value::string(ctx.arena.copy(std::string_view(line.data(), line.size())));
+      append_strftime(line, capped_input(arg(0), ctx), usec);
+      return keep(line, ctx);
     }
     case FunctionId::kToLower:
       return change_case(arg(0), false, ctx);

@@ -21,12 +21,18 @@ class LineRenderer {
         max_line_bytes_(max_line_bytes) {}
 
   // Appends the line to `out` and returns true, or returns false (appending nothing) when the
-  // condition does not hold.
+  // condition does not hold. Every value the condition and the format build is cut at the line
+  // limit (EvalContext::max_value_bytes); a line that shows a value cut that way is counted as
+  // cut at the limit, as a line too long is.
   bool render(const Record& record, EvalContext& ctx, LineBuffer& out) {
+    ctx.max_value_bytes = max_line_bytes_;
+    ctx.value_cut = false;
     if (condition_ && !condition_->matches(record, ctx)) return false;
     size_t start = out.size();
     format_.render(record, ctx, out);
-    counters_.count(apply_line_rules(out, start, max_line_bytes_));
+    LineCut cut = apply_line_rules(out, start, max_line_bytes_);
+    cut.at_limit = cut.at_limit || ctx.value_cut;
+    counters_.count(cut);
     return true;
   }
 

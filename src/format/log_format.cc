@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "core/time_util.h"
+#include "core/utf8.h"
 #include "format/functions.h"
 
 namespace sluice {
@@ -390,16 +391,27 @@ std::vector<const Expression*> LogFormat::expressions() const {
 void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) const {
   ctx.arena.reset();
   const DirectiveVars& dv = directive_vars();
+  // The line is a value too (EvalContext::max_value_bytes): once it is past the cap the line
+  // rules cut it there, so the segments after that would only be built to be thrown away. One
+  // comparison per segment; a segment adds at most a cap (and one byte) of its own.
+  const size_t cap = ctx.max_value_bytes;
+  const size_t stop = out.size() + cap;
   for (const Segment& seg : segments_) {
+    if (out.size() > stop) break;
     if (seg.prefix_size != 0) append_padded(out, seg.prefix.data(), seg.prefix_size);
     switch (seg.kind) {
       case Kind::kLiteral:
         break;
       case Kind::kVariable:
         if (seg.variable.derived == Derived::kNone) {
-          // The field where it lives: no copy of the value.
+          // The field where it lives: no copy of the value. Past the cap only one byte more is
+          // needed, for the line rules to see the line is too long.
           const Value* v = record.find(seg.variable);
-          append_value_fast(out, v != nullptr ? *v : Value::not_set());
+          if (v != nullptr && v->kind == ValueKind::kString && v->str.size() > cap) {
+            append_bytes(out, v->str.data(), cap + 1);
+          } else {
+            append_value_fast(out, v != nullptr ? *v : Value::not_set());
+          }
         } else {
           append_value_fast(out, record.get(seg.variable, ctx.now_usec));
         }
@@ -415,7 +427,16 @@ void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) 
           v = &(derived = record.get(seg.variable, ctx.now_usec));
         }
         size_t mark = out.size();
-        if (v == nullptr || v->kind != ValueKind::kString || !append_json_escaped(out, v->str)) {
+        if (v != nullptr && v->kind == ValueKind::kString && v->str.size() > cap) {
+          // Escaping never shortens: the first cap bytes make a value the line rules cut.
+          ctx.value_cut = true;
+          std::string_view head = v->str.substr(0, utf8_cut_length(v->str, cap));
+          if (!append_json_escaped(out, head)) {
+            out.resize(mark);
+            seg.expression->render(record, ctx, out);
+          }
+        } else if (v == nullptr || v->kind != ValueKind::kString ||
+                   !append_json_escaped(out, v->str)) {
           // Not a string (a number's text needs its own conversion) or not valid UTF-8: the
           // evaluator's general path decides, exactly as for any other expression.
           out.resize(mark);

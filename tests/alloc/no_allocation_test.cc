@@ -9,24 +9,18 @@
 #include "core/record_decoder.h"
 #include "format/line_renderer.h"
 
-namespace {
-thread_local bool counting = false;
-thread_local size_t allocations = 0;
-}  // namespace
+#include "allocation_counter.h"
 
-// AddressSanitizer owns operator new and delete in its builds and reports a partial
-// replacement as an alloc-dealloc mismatch; the counting runs in the release build.
-#if defined(__SANITIZE_ADDRESS__)
-#define SLUICE_COUNT_ALLOCATIONS 0
-#else
-#define SLUICE_COUNT_ALLOCATIONS 1
+using sluice::testing::count_allocation;
+
+#if !defined(__SANITIZE_ADDRESS__)
 void* operator new(size_t size) {
-  if (counting) ++allocations;
+  count_allocation(size);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
 void* operator new[](size_t size) {
-  if (counting) ++allocations;
+  count_allocation(size);
   if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
   throw std::bad_alloc();
 }
@@ -77,8 +71,11 @@ constexpr std::string_view kJsonFormat =
     R"("extra": "%{std.tolower(regsuball(req.url, "[0-9]", "#"))}V %{substr(req.url, 1, 6)}V )"
     R"(%{req.http.Cookie:session}V %{urlencode(req.url.qs)}V %{time.end}V %{time.elapsed}V"})";
 
+using testing::allocation_counts;
+using testing::CountAllocations;
+
 #define SKIP_WITHOUT_COUNTING() \
-  if (!SLUICE_COUNT_ALLOCATIONS) GTEST_SKIP() << "allocation counting is off under ASan"
+  if (!testing::kAllocationsCounted) GTEST_SKIP() << "allocation counting is off under ASan"
 
 TEST(NoAllocation, SteadyStateRenderingAllocatesNothing) {
   SKIP_WITHOUT_COUNTING();
@@ -103,11 +100,11 @@ TEST(NoAllocation, SteadyStateRenderingAllocatesNothing) {
     ASSERT_TRUE(clf_renderer.render(record, ctx, out));
   };
   render_all();  // warm-up: buffers, arena blocks and per-thread caches reach their size
-  allocations = 0;
-  counting = true;
-  for (int i = 0; i < 1000; ++i) render_all();
-  counting = false;
-  EXPECT_EQ(allocations, 0u) << fmt::to_string(out);
+  {
+    CountAllocations scope;
+    for (int i = 0; i < 1000; ++i) render_all();
+  }
+  EXPECT_EQ(allocation_counts.allocations, 0u) << fmt::to_string(out);
 }
 
 TEST(NoAllocation, DecodingIntoAReusedRecordAllocatesNothing) {
@@ -115,22 +112,24 @@ TEST(NoAllocation, DecodingIntoAReusedRecordAllocatesNothing) {
   RecordDecoder decoder;
   Record record;
   ASSERT_TRUE(decoder.decode(kRecord, record).ok());
-  allocations = 0;
-  counting = true;
-  for (int i = 0; i < 1000; ++i) ASSERT_TRUE(decoder.decode(kRecord, record).ok());
-  counting = false;
-  EXPECT_EQ(allocations, 0u);
+  {
+    CountAllocations scope;
+    for (int i = 0; i < 1000; ++i) ASSERT_TRUE(decoder.decode(kRecord, record).ok());
+  }
+  EXPECT_EQ(allocation_counts.allocations, 0u);
 }
 
 TEST(NoAllocation, CounterSeesAllocations) {
   SKIP_WITHOUT_COUNTING();
   // Guards the guard: if operator new were not replaced, the tests above would pass vacuously.
-  allocations = 0;
-  counting = true;
-  auto* p = new std::string(100, 'x');
-  counting = false;
+  std::string* p = nullptr;
+  {
+    CountAllocations scope;
+    p = new std::string(100, 'x');
+  }
   delete p;
-  EXPECT_GE(allocations, 1u);
+  EXPECT_GE(allocation_counts.allocations, 1u);
+  EXPECT_GE(allocation_counts.bytes, 100u);
 }
 
 }  // namespace

@@ -419,3 +419,63 @@ TEST(Functions, LargeResultsBeyondOneArenaBlock) {
 
 }  // namespace
 }  // namespace sluice
+
+// ---- the cap on built values (EvalContext::max_value_bytes) ----
+
+// The value of `text` with values capped at `cap` bytes, against a record whose req.http.X is
+// `x`; `cut` says whether the evaluation cut a value.
+std::string capped(std::string_view text, const std::string& x, size_t cap, bool& cut) {
+  Record record;
+  record.reserve_storage(x.size() + 16);
+  record.add(record.store("req.http.X"), Value::string(record.store(x)));
+  auto expr = Expression::compile(text);
+  if (!expr.ok()) {
+    ADD_FAILURE() << "expression " << text << ": " << expr.error().message();
+    return "<bad expression>";
+  }
+  EvalContext ctx;
+  ctx.max_value_bytes = cap;
+  Value v = expr->evaluate(record, ctx);
+  cut = ctx.value_cut;
+  return std::string(v.str);
+}
+
+TEST(ValueCap, EveryBuildingFunctionStopsAtTheCap) {
+  const std::string x(4000, 'a');
+  for (std::string_view text :
+       {"std.toupper(req.http.X)", "json.escape(req.http.X)", "cstr_escape(req.http.X)",
+        "xml_escape(req.http.X)", "urlencode(req.http.X)", "urldecode(req.http.X)",
+        R"(regsuball(req.http.X, "a", "ab"))", R"(regsub(req.http.X, "^(a+)$", "\1\1"))",
+        "req.http.X + req.http.X", R"(strftime(req.http.X, 0))"}) {
+    bool cut = false;
+    std::string v = capped(text, x, 1024, cut);
+    EXPECT_EQ(v.size(), 1024u) << text;
+    EXPECT_TRUE(cut) << text;
+  }
+}
+
+TEST(ValueCap, ValuesWithinTheCapAreWhole) {
+  bool cut = true;
+  EXPECT_EQ(capped(R"(regsuball(req.http.X, "a", "ab"))", "aaa", 1024, cut), "ababab");
+  EXPECT_FALSE(cut);
+  EXPECT_EQ(capped(R"(regsuball(req.http.X, "a", "ab"))", std::string(512, 'a'), 1024, cut).size(),
+            1024u);
+  EXPECT_FALSE(cut);  // exactly the cap
+  // Views into the record cost nothing and are not cut.
+  EXPECT_EQ(capped("substr(req.http.X, 1)", std::string(4000, 'a'), 1024, cut).size(), 3999u);
+  EXPECT_FALSE(cut);
+}
+
+TEST(ValueCap, ACutDoesNotSplitACharacter) {
+  bool cut = false;
+  // "é" is two bytes: 1023 bytes of "a" then "é" cut at 1024 would leave half of it.
+  std::string x = std::string(1023, 'a') + "\xC3\xA9" + "zz";
+  std::string v = capped("std.tolower(req.http.X)", x, 1024, cut);
+  EXPECT_EQ(v, std::string(1023, 'a'));
+  EXPECT_TRUE(cut);
+  v = capped(R"(regsuball(req.http.X, "z", "y"))", x, 1024, cut);
+  EXPECT_EQ(v, std::string(1023, 'a'));
+  // json.escape of the capped input stays valid UTF-8, so it is set.
+  v = capped("json.escape(req.http.X)", x, 1024, cut);
+  EXPECT_EQ(v, std::string(1023, 'a'));
+}
