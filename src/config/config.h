@@ -134,6 +134,8 @@ struct SecurityConfig {
   std::vector<std::string> deny_networks;
 };
 
+inline constexpr uint64_t kDefaultBodyBudget = 256ull * 1024 * 1024;
+
 struct Config {
   ApiConfig api;
   SecurityConfig security;
@@ -142,6 +144,9 @@ struct Config {
   StorageConfig storage;
   double shutdown_grace_seconds = 10;
   unsigned delivery_threads = 0;  // delivery loops; 0: one per core
+  // The bytes that HTTP request bodies in progress may hold at once, all HTTP sources together
+  // (net/body_budget.h): read, decoded, being ingested. Past it requests are answered 503.
+  uint64_t body_budget = kDefaultBodyBudget;
   LogLevel log_level = LogLevel::kInfo;
   std::string source_name;  // the file it came from, for messages
   // What loads but deserves a look, one message per line worded like an error (a format's

@@ -463,6 +463,7 @@ Result<Config> load_config_string(std::string_view text, std::string source_name
   }
   if (auto g = r.seconds("shutdown_grace", 0, 3600)) config.shutdown_grace_seconds = *g;
   if (auto n = r.integer("delivery_threads", 0, 256)) config.delivery_threads = unsigned(*n);
+  if (auto b = r.bytes("body_budget", 1024 * 1024, 1ull << 40)) config.body_budget = *b;
   if (auto l = r.choice("log_level", {"error", "warn", "info", "debug"})) {
     config.log_level = parse_log_level(*l).value();
   }

@@ -221,6 +221,18 @@ std::string Api::metrics() const {
   source_counter("sluice_source_idle_closed_total",
                  "Connections closed after sending nothing for idle_timeout.",
                  [](const SourceCounters& c) { return c.idle_closed.load(); });
+  source_counter("sluice_source_bodies_refused_total",
+                 "HTTP requests answered 503 because the request bodies in progress held the "
+                 "whole body_budget.",
+                 [](const SourceCounters& c) { return c.bodies_refused.load(); });
+  if (body_budget_ != nullptr) {
+    header(out, "sluice_body_budget_bytes", "gauge",
+           "The bytes HTTP request bodies in progress may hold at once (body_budget).");
+    out += fmt::format("sluice_body_budget_bytes {}\n", body_budget_->limit());
+    header(out, "sluice_body_budget_held_bytes", "gauge",
+           "The bytes HTTP request bodies in progress hold now.");
+    out += fmt::format("sluice_body_budget_held_bytes {}\n", body_budget_->held());
+  }
   return out;
 }
 

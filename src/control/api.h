@@ -26,12 +26,14 @@ struct SourceInfo {
 // answered (DNS rebinding: control/host_check.h); the rest get 421.
 class Api {
  public:
+  // `body_budget` (may be null) must outlive the Api: /metrics shows what it holds.
   Api(const Topology& topology, const ReloadLog& reloads, std::vector<SourceInfo> sources,
-      HostCheck hosts)
+      HostCheck hosts, const BodyBudget* body_budget = nullptr)
       : topology_(topology),
         reloads_(reloads),
         sources_(std::move(sources)),
-        hosts_(std::move(hosts)) {}
+        hosts_(std::move(hosts)),
+        body_budget_(body_budget) {}
 
   [[nodiscard]] HttpResponse handle(const HttpRequest& request) const;
   [[nodiscard]] std::string metrics() const;
@@ -46,6 +48,7 @@ class Api {
   const ReloadLog& reloads_;
   std::vector<SourceInfo> sources_;
   HostCheck hosts_;
+  const BodyBudget* body_budget_;
 };
 
 }  // namespace sluice

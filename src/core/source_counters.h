@@ -14,6 +14,8 @@ struct SourceCounters {
   std::atomic<uint64_t> connections{0};
   std::atomic<uint64_t> refused{0};      // connections closed at once: max_connections reached
   std::atomic<uint64_t> idle_closed{0};  // connections closed after idle_timeout
+  // HTTP requests answered 503 because the bodies in progress held the whole body_budget.
+  std::atomic<uint64_t> bodies_refused{0};
 };
 
 }  // namespace sluice

@@ -133,6 +133,9 @@ std::vector<std::string> fixed_section_changes(const Config& running, const Conf
   if (running.delivery_threads != next.delivery_threads) {
     changes.push_back("delivery_threads takes effect at the next start");
   }
+  if (running.body_budget != next.body_budget) {
+    changes.push_back("body_budget takes effect at the next start");
+  }
   return changes;
 }
 
@@ -193,11 +196,13 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
   boost::asio::io_context& first = *e.ingest_loops_.front();
 
   fit_connections_to_fd_limit(e.config_);
+  e.body_budget_ = std::make_unique<BodyBudget>(e.config_.body_budget);
   std::vector<SourceInfo> source_infos;
   for (const SourceConfig& sc : e.config_.sources) {
     e.source_counters_.push_back(std::make_unique<SourceCounters>());
-    auto source = make_source(SourceContext{sc, e.topology_->routes(), first,
-                                            *e.source_counters_.back(), e.connection_loops_.get()});
+    auto source =
+        make_source(SourceContext{sc, e.topology_->routes(), first, *e.source_counters_.back(),
+                                  e.connection_loops_.get(), e.body_budget_.get()});
     if (!source) return source.error();
     if (Status st = (*source)->start(); !st) return st.error();
     source_infos.push_back(SourceInfo{(*source)->describe(), e.source_counters_.back().get()});
@@ -213,8 +218,8 @@ Result<std::unique_ptr<Engine>> Engine::start(Config config, std::string config_
     if (!bound) return Error(fmt::format("[api] listen: {}", bound.error().message()));
     auto hosts = HostCheck::create(ac.listen.host, bound->to_string(), ac.allowed_hosts);
     if (!hosts) return hosts.error();
-    e.api_ =
-        std::make_unique<Api>(*e.topology_, e.reloads_, std::move(source_infos), std::move(*hosts));
+    e.api_ = std::make_unique<Api>(*e.topology_, e.reloads_, std::move(source_infos),
+                                   std::move(*hosts), e.body_budget_.get());
     Api* api = e.api_.get();
     HttpServerOptions options;
     options.connection_loops = e.connection_loops_.get();

@@ -55,6 +55,9 @@ class Engine {
   Config config_;  // the sources, [api] and [storage] of the start; the services of the start
   std::string config_file_;
   ReloadLog reloads_;
+  // Shared by the HTTP sources. Declared before the loops: a connection that a loop's
+  // destruction frees gives its body's share back to it.
+  std::unique_ptr<BodyBudget> body_budget_;
   // The ingest loops: one io_context and thread each (net/loop_picker.h). The first also runs
   // the listeners, the sources' timers and the API.
   std::vector<std::unique_ptr<boost::asio::io_context>> ingest_loops_;

@@ -1,7 +1,9 @@
 #include "net/http_server.h"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 
 #include <fmt/format.h>
@@ -54,6 +56,11 @@ constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 constexpr size_t kBodyReadBytes = 64 * 1024;
 // How long stop() waits for in-flight requests to finish.
 constexpr auto kStopWait = std::chrono::seconds(5);
+// What a client refused for the body budget is told to wait: bodies are usually done in less.
+constexpr std::string_view kBudgetRetryAfter = "1";
+
+// Bodies live in BodyString, whose large buffers go back to the kernel when freed.
+using BodyStringBody = http::basic_string_body<char, std::char_traits<char>, BodyAllocator<char>>;
 
 std::string json_error(std::string_view message) {
   std::string out = "{\"error\":\"";
@@ -103,8 +110,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   static constexpr bool kTls = !std::is_same_v<Stream, beast::tcp_stream>;
 
  public:
-  Session(Stream stream, std::shared_ptr<ServerState> state)
-      : stream_(std::move(stream)), state_(std::move(state)) {}
+  Session(Stream stream, std::shared_ptr<ServerState> state);
   ~Session() override;
 
   void start();
@@ -125,15 +131,23 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
   void on_header(error_code ec);
   void on_body(error_code ec);
   void answer(HttpResponse response, bool keep_alive);
-  void answer_error(http::status status, std::string_view message);
+  void answer_error(http::status status, std::string_view message,
+                    std::vector<std::pair<std::string, std::string>> headers = {});
+  void refuse_for_budget();
+  void on_chunk_header(uint64_t size, error_code& ec);
   void on_written(error_code ec, bool keep_alive);
   void linger();
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<http::request_parser<BodyStringBody>> parser_;
   http::response<http::string_body> response_;
   std::shared_ptr<ServerState> state_;
+  // What the body being read holds of the body budget; handed to the request once it is read.
+  BodyLease lease_;
+  bool budget_refused_ = false;  // a chunk did not fit in the body budget
+  // The parser keeps a reference to its chunk callback: it lives here, with the parser.
+  std::function<void(uint64_t, beast::string_view, error_code&)> chunk_header_;
   std::array<char, 16 * 1024> discard_{};
   uint64_t discarded_ = 0;
   bool closing_ = false;
@@ -149,6 +163,15 @@ struct ServerState {
   std::unique_ptr<RateLimitedLog> log;  // refused connections
   ConnectionSet<Connection> sessions;
 };
+
+template <typename Stream>
+Session<Stream>::Session(Stream stream, std::shared_ptr<ServerState> state)
+    : stream_(std::move(stream)),
+      state_(std::move(state)),
+      lease_(state_->options.body_budget),
+      chunk_header_([this](uint64_t size, beast::string_view, error_code& ec) {
+        on_chunk_header(size, ec);
+      }) {}
 
 template <typename Stream>
 Session<Stream>::~Session() {
@@ -176,9 +199,12 @@ void Session<Stream>::read_header() {
   if (closing_) return;
   if (buffer_.size() == 0) buffer_.shrink_to_fit();
   head_ = false;
+  budget_refused_ = false;
+  lease_.release();
   parser_.emplace();
   parser_->body_limit(state_->max_body_bytes);
   parser_->header_limit(kHeaderLimit);
+  parser_->on_chunk_header(chunk_header_);
   tcp().expires_after(kIdleTimeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
@@ -233,6 +259,11 @@ void Session<Stream>::on_header(error_code ec) {
                                     "bytes",
                                     *length, state_->max_body_bytes));
   }
+  // The body budget, before the body is read (and before 100 Continue asks for it). A body of
+  // known length is held whole at once (Beast reserves it); a chunked one grows chunk by chunk.
+  if (auto length = parser_->content_length(); length && !lease_.grow_to(*length)) {
+    return refuse_for_budget();
+  }
   if (!parser_->is_done()) buffer_.reserve(kBodyReadBytes);
   auto read_body = [self = shared_from_this()] {
     http::async_read(self->stream_, self->buffer_, *self->parser_,
@@ -255,6 +286,7 @@ void Session<Stream>::on_header(error_code ec) {
 
 template <typename Stream>
 void Session<Stream>::on_body(error_code ec) {
+  if (budget_refused_) return refuse_for_budget();
   if (ec == http::error::body_limit) {
     return answer_error(http::status::payload_too_large,
                         fmt::format("the request body is larger than the limit of {} bytes",
@@ -268,8 +300,11 @@ void Session<Stream>::on_body(error_code ec) {
   }
   if (ec) return close();
 
-  http::request<http::string_body> message = parser_->release();
+  http::request<BodyStringBody> message = parser_->release();
   HttpRequest request;
+  // The body and its share of the budget go to the request, which lives until the handler
+  // returns: the handler's work is done by then (it copies what it keeps), and both are freed.
+  request.body_lease = std::move(lease_);
   request.method = std::string(message.method_string());
   request.target = std::string(message.target());
   for (const auto& field : message) {
@@ -308,12 +343,49 @@ void Session<Stream>::answer(HttpResponse response, bool keep_alive) {
 }
 
 template <typename Stream>
-void Session<Stream>::answer_error(http::status status, std::string_view message) {
+void Session<Stream>::answer_error(http::status status, std::string_view message,
+                                   std::vector<std::pair<std::string, std::string>> headers) {
+  // The connection closes after the answer: what was read of a body is not needed, and the
+  // linger after the answer may last seconds.
+  parser_.reset();
+  lease_.release();
   HttpResponse r;
   r.status = static_cast<int>(status);
   r.content_type = "application/json";
+  r.headers = std::move(headers);
   r.body = json_error(message);
   answer(std::move(r), false);
+}
+
+template <typename Stream>
+void Session<Stream>::refuse_for_budget() {
+  const HttpServerOptions& o = state_->options;
+  if (o.budget_refused != nullptr) o.budget_refused->fetch_add(1, std::memory_order_relaxed);
+  std::string message = o.body_budget->refusal_message();
+  state_->log->log("refused a request body from {}: {}", peer_string(tcp().socket()), message);
+  // Closing (after the answer, reading and dropping what the client still sends) rather than
+  // keeping the connection: a client that sent the body regardless must not have it read as the
+  // next request.
+  answer_error(http::status::service_unavailable, message,
+               {{"Retry-After", std::string(kBudgetRetryAfter)}});
+}
+
+template <typename Stream>
+void Session<Stream>::on_chunk_header(uint64_t size, error_code& ec) {
+  // The body will hold what it holds plus this chunk. Reserving that now makes its capacity
+  // exactly what is charged (libstdc++ grows a string to at least twice its capacity), so the
+  // pieces of the chunk then fit without reallocating.
+  BodyString& body = parser_->get().body();
+  uint64_t need = body.size() + size;
+  uint64_t capacity = body.capacity();
+  uint64_t will_hold = need <= capacity ? capacity : std::max(need, 2 * capacity);
+  // Beast has checked the chunk against max_body_bytes already.
+  if (!lease_.grow_to(will_hold)) {
+    budget_refused_ = true;
+    ec = http::error::body_limit;  // ends the read; on_body answers
+    return;
+  }
+  if (need > capacity) body.reserve(need);
 }
 
 template <typename Stream>

@@ -13,6 +13,8 @@
 
 #include "config/config.h"
 #include "core/result.h"
+#include "net/body_allocator.h"
+#include "net/body_budget.h"
 #include "net/loop_picker.h"
 
 namespace sluice {
@@ -21,7 +23,10 @@ struct HttpRequest {
   std::string method;  // "GET", "POST"
   std::string target;  // path and query: "/ingest/svc1/requests?x=1"
   std::vector<std::pair<std::string, std::string>> headers;
-  std::string body;
+  // The body's share of the server's body budget: a handler that holds more for it (a decoded
+  // copy) grows it. Given back when the request is destroyed, after the body is freed.
+  BodyLease body_lease;
+  BodyString body;
 
   // The value of header `name` (any case), or "" when absent.
   [[nodiscard]] std::string_view header(std::string_view name) const;
@@ -35,8 +40,8 @@ struct HttpResponse {
 };
 
 // A small HTTP/1.1 server (Boost.Beast) for the API and HTTP ingest: keep-alive, a body limit
-// answered with 413, optional TLS, and one handler called on the io thread that read the
-// request.
+// answered with 413, a shared budget for bodies in progress answered with 503, optional TLS, and
+// one handler called on the io thread that read the request.
 struct HttpServerOptions {
   std::shared_ptr<boost::asio::ssl::context> tls;  // set: connections are HTTPS
   // The listener runs on the server's io_context; connections on these loops (round robin),
@@ -46,6 +51,11 @@ struct HttpServerOptions {
   // at once, counted in `refused` and logged (rate-limited) under `name`.
   uint64_t max_connections = 0;
   std::atomic<uint64_t>* refused = nullptr;
+  // The budget of bytes held by bodies in progress, shared with other servers (null: none). A
+  // request whose body does not fit is answered 503 with Retry-After before its body is read,
+  // counted in `budget_refused` and logged (rate-limited). See net/body_budget.h.
+  BodyBudget* body_budget = nullptr;
+  std::atomic<uint64_t>* budget_refused = nullptr;
   std::string name = "http";
 };
 

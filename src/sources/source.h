@@ -10,6 +10,7 @@
 #include "config/config.h"
 #include "core/result.h"
 #include "core/source_counters.h"
+#include "net/body_budget.h"
 #include "net/loop_picker.h"
 #include "topology/routing_table.h"
 
@@ -22,6 +23,9 @@ struct SourceContext {
   SourceCounters& counters;
   // Where accepted connections run (the ingest loops); nullptr: on `io`.
   LoopPicker* connection_loops = nullptr;
+  // The process's budget for HTTP bodies in progress (body_budget), shared by every HTTP
+  // source; nullptr: none. Outlives the source.
+  BodyBudget* body_budget = nullptr;
 };
 
 // A listener that feeds IngestSessions. start() binds (so a port in use is reported at once);

@@ -10,6 +10,10 @@ connections to its syslog TCP port would use every descriptor. Checks:
     sluice_source_connections_refused_total and logged;
   - idle connections are closed after idle_timeout and counted in
     sluice_source_idle_closed_total.
+And the body budget (item 5): with body_budget = 1 MiB and a 900 KB body in progress, another
+request's body is refused with 503 and Retry-After before it is read and counted in
+sluice_source_bodies_refused_total; the body in progress is then accepted, and the budget held
+(sluice_body_budget_held_bytes) is back at 0.
 Everything stays on 127.0.0.1."""
 
 import argparse
@@ -20,9 +24,11 @@ import socket
 import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 
 from harness import Sluice, file_endpoint, free_port, read_lines, service_toml, wait_until
+from harness import metric as metric_total
 
 CONNECTIONS = 1100
 IDLE_TIMEOUT = 4
@@ -44,6 +50,56 @@ def metric(api, name):
             if line.startswith(name + '{source="syslog'):
                 return float(line.rsplit(" ", 1)[1])
     return None
+
+
+def gauge(api, name):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % api, timeout=5) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.rsplit(" ", 1)[1])
+    return None
+
+
+def check_body_budget(binary, w, failures):
+    out = os.path.join(w, "budget.log")
+    sl = Sluice(binary, w, "budget", service_toml("svc1", file_endpoint("ep", out)),
+                storage=False, top_extra='body_budget = "1MiB"\n')
+    api, port = sl.api, sl.http
+    line = b"syslog svc1 ep :: " + b"x" * 81 + b"\n"  # 100 bytes
+    body = line * 9000  # 900,000 bytes
+    slow = socket.create_connection(("127.0.0.1", port))
+    try:
+        slow.sendall(b"POST /ingest/logs HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                     b"Content-Type: application/x-ndjson\r\nContent-Length: %d\r\n\r\n"
+                     % len(body) + body[:1000])
+        wait_until(lambda: (gauge(api, "sluice_body_budget_held_bytes") or 0) >= len(body), 10,
+                   "the body in progress to hold its share of the budget")
+        req = urllib.request.Request("http://127.0.0.1:%d/ingest/logs" % port,
+                                     data=line * 6000, method="POST",
+                                     headers={"Content-Type": "application/x-ndjson"})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as r:
+                failures.append("a body past the budget was answered %d" % r.status)
+        except urllib.error.HTTPError as e:
+            text = e.read().decode()
+            if e.code != 503 or e.headers.get("Retry-After") != "1" or "body_budget" not in text:
+                failures.append("past the budget: %d Retry-After=%r %s"
+                                % (e.code, e.headers.get("Retry-After"), text))
+        refused = metric_total(api, "sluice_source_bodies_refused_total")
+        if refused != 1:
+            failures.append("sluice_source_bodies_refused_total is %r, not 1" % refused)
+        slow.sendall(body[1000:])
+        answer = slow.recv(4096).decode(errors="replace")
+        if not answer.startswith("HTTP/1.1 202"):
+            failures.append("the body in progress was answered %r" % answer[:200])
+        wait_until(lambda: gauge(api, "sluice_body_budget_held_bytes") == 0, 10,
+                   "the budget to be given back")
+        wait_until(lambda: len(read_lines(out)) == 9000, 10, "the accepted lines")
+        if "refused a request body from" not in sl.stderr():
+            failures.append("the refusal is not logged:\n%s" % sl.stderr()[-1500:])
+    finally:
+        slow.close()
+        sl.stop()
 
 
 def main():
@@ -125,11 +181,13 @@ def main():
             for s in held:
                 s.close()
             sl.stop()
+        check_body_budget(args.sluice, w, failures)
     if failures:
         print("FAIL\n" + "\n".join(failures))
         return 1
     print("ok: %d idle connections: caps fitted to RLIMIT_NOFILE, /health and ingest answer, "
-          "refusals and idle closes counted" % CONNECTIONS)
+          "refusals and idle closes counted; a body past body_budget is 503 and the budget "
+          "empties after" % CONNECTIONS)
     return 0
 
 

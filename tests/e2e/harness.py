@@ -74,17 +74,19 @@ def metric(api_port, name):
 
 class Sluice:
     """sluice run with an HTTP ingest source, an API, and the given services. `sources` adds
-    [[source]] tables; `api_extra` adds lines to [api] (allowed_hosts, say); `preexec_fn` runs
-    in the child before sluice (a resource limit, say)."""
+    [[source]] tables; `api_extra` adds lines to [api] (allowed_hosts, say); `top_extra` adds
+    top-level settings (body_budget, say); `preexec_fn` runs in the child before sluice (a
+    resource limit, say)."""
 
     def __init__(self, binary, workdir, name, services, storage=True, env=None, sources="",
-                 preexec_fn=None, api_extra=""):
+                 preexec_fn=None, api_extra="", top_extra=""):
         self.api = free_port()
         self.http = free_port()
         self.workdir = workdir
         self.config = os.path.join(workdir, name + ".toml")
         # A short grace: endpoints that cannot deliver (on purpose) would hold up every stop.
-        text = 'shutdown_grace = 2\n\n[api]\nlisten = "127.0.0.1:%d"\n%s\n' % (self.api, api_extra)
+        text = 'shutdown_grace = 2\n%s\n[api]\nlisten = "127.0.0.1:%d"\n%s\n' % (
+            top_extra, self.api, api_extra)
         if storage:
             text += '[storage]\ndir = "%s"\n\n' % os.path.join(workdir, name + "-storage")
         text += '[[source]]\ntype = "http"\nlisten = "127.0.0.1:%d"\n\n' % self.http

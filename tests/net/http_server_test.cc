@@ -1,6 +1,7 @@
 #include "net/http_server.h"
 
 #include <atomic>
+#include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -31,19 +32,22 @@ class HttpServerTest : public ::testing::Test {
     for (auto& t : threads_) t.join();
   }
 
-  void start(uint64_t max_body = 1024) {
-    auto server = HttpServer::start(io_, {"127.0.0.1", 0}, max_body, [this](HttpRequest& r) {
-      ++calls_;
-      HttpResponse out;
-      out.status = r.target == "/missing" ? 404 : 200;
-      out.headers.emplace_back("X-Method", r.method);
-      std::string host;
-      for (auto& [k, v] : r.headers) {
-        if (k == "Host") host = v;
-      }
-      out.body = fmt::format("{} {} {} host={}", r.method, r.target, r.body.size(), host);
-      return out;
-    });
+  void start(uint64_t max_body = 1024, const HttpServerOptions& options = {}) {
+    auto server = HttpServer::start(
+        io_, {"127.0.0.1", 0}, max_body,
+        [this](HttpRequest& r) {
+          ++calls_;
+          HttpResponse out;
+          out.status = r.target == "/missing" ? 404 : 200;
+          out.headers.emplace_back("X-Method", r.method);
+          std::string host;
+          for (auto& [k, v] : r.headers) {
+            if (k == "Host") host = v;
+          }
+          out.body = fmt::format("{} {} {} host={}", r.method, r.target, r.body.size(), host);
+          return out;
+        },
+        options);
     ASSERT_TRUE(server.ok()) << server.error().message();
     server_ = std::move(*server);
     ASSERT_NE(server_->port(), 0);
@@ -155,6 +159,114 @@ TEST_F(HttpServerTest, ExpectContinue) {
   ClientResponse r = client.raw("hello");
   EXPECT_EQ(r.status, 200) << r.error;
   EXPECT_EQ(r.body, "POST /e 5 host=h");
+}
+
+// Issue 14: "80 concurrent 10 MiB bodies took RSS to 854 MB". One budget bounds what the bodies
+// in progress hold together; past it a request is answered 503 with Retry-After before its body
+// is read, and what a body held is given back once it is done.
+class BodyBudgetTest : public HttpServerTest {
+ protected:
+  static constexpr uint64_t kBudget = 1 << 20;
+  BodyBudgetTest() {
+    options_.body_budget = &budget_;
+    options_.budget_refused = &refused_;
+  }
+
+  // Sends the header of a `length`-byte body and `sent` bytes of it, and waits until the server
+  // holds the body's share of the budget: a body in progress.
+  void begin_body(HttpTestClient& client, uint64_t length, size_t sent) {
+    boost::asio::write(client.socket(),
+                       boost::asio::buffer(fmt::format(
+                           "POST /slow HTTP/1.1\r\nHost: h\r\nContent-Length: {}\r\n\r\n{}", length,
+                           std::string(sent, 's'))));
+    wait_for([&] { return budget_.held() >= length; });
+  }
+
+  template <typename Predicate>
+  void wait_for(Predicate done) {
+    for (int i = 0; i < 500 && !done(); ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ASSERT_TRUE(done()) << "held " << budget_.held();
+  }
+
+  BodyBudget budget_{kBudget};
+  std::atomic<uint64_t> refused_{0};
+  HttpServerOptions options_;
+};
+
+TEST_F(BodyBudgetTest, BodiesPastTheBudgetAre503WithRetryAfterAndTheBudgetEmptiesAfter) {
+  start(4 << 20, options_);
+  HttpTestClient slow(server_->port());
+  begin_body(slow, 700'000, 1000);
+  EXPECT_EQ(budget_.held(), 700'000u);
+
+  // 700,000 + 700,000 is past the 1 MiB budget: refused from its header.
+  {
+    HttpTestClient client(server_->port());
+    ClientResponse r = client.request("POST", "/b", std::string(700'000, 'b'));
+    EXPECT_EQ(r.status, 503) << r.error;
+    EXPECT_EQ(r.headers["retry-after"], "1");
+    EXPECT_EQ(r.headers["content-type"], "application/json");
+    EXPECT_NE(r.body.find("(body_budget); retry later"), std::string::npos) << r.body;
+    EXPECT_TRUE(client.closed_by_server());
+  }
+  // A chunked body is charged chunk by chunk: its first chunk does not fit.
+  {
+    HttpTestClient client(server_->port());
+    std::string chunk(400'000, 'c');
+    ClientResponse r = client.raw(fmt::format(
+        "POST /c HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n{:x}\r\n{}\r\n0\r\n\r\n",
+        chunk.size(), chunk));
+    EXPECT_EQ(r.status, 503) << r.error;
+    EXPECT_EQ(r.headers["retry-after"], "1");
+  }
+  // One that fits beside the body in progress is served.
+  {
+    HttpTestClient client(server_->port());
+    ClientResponse r = client.request("POST", "/fits", std::string(200'000, 'f'));
+    EXPECT_EQ(r.status, 200) << r.error;
+    EXPECT_EQ(r.body, "POST /fits 200000 host=127.0.0.1");
+  }
+  EXPECT_EQ(refused_.load(), 2u);
+  EXPECT_EQ(calls_.load(), 1);
+
+  // The slow body completes and is served; then the budget is empty again.
+  ClientResponse done = slow.raw(std::string(700'000 - 1000, 's'));
+  EXPECT_EQ(done.status, 200) << done.error;
+  EXPECT_EQ(done.body, "POST /slow 700000 host=h");
+  wait_for([&] { return budget_.held() == 0; });
+
+  // What was refused is taken now: the client's retry works.
+  HttpTestClient client(server_->port());
+  EXPECT_EQ(client.request("POST", "/b", std::string(700'000, 'b')).status, 200);
+  wait_for([&] { return budget_.held() == 0; });
+}
+
+TEST_F(BodyBudgetTest, ABodyLargerThanTheBudgetIsTakenAlone) {
+  // Within max_body_bytes but past the budget: refused beside another body, served alone, so a
+  // small budget serialises large bodies rather than refusing them for ever.
+  start(4 << 20, options_);
+  {
+    HttpTestClient client(server_->port());
+    ClientResponse r = client.request("POST", "/big", std::string(2 << 20, 'x'));
+    EXPECT_EQ(r.status, 200) << r.error;
+  }
+  wait_for([&] { return budget_.held() == 0; });
+  HttpTestClient slow(server_->port());
+  begin_body(slow, 1000, 10);
+  HttpTestClient client(server_->port());
+  EXPECT_EQ(client.request("POST", "/big", std::string(2 << 20, 'x')).status, 503);
+  EXPECT_EQ(slow.raw(std::string(990, 's')).status, 200);
+  wait_for([&] { return budget_.held() == 0; });
+}
+
+TEST_F(BodyBudgetTest, AnAbandonedBodyGivesItsShareBack) {
+  start(4 << 20, options_);
+  {
+    HttpTestClient slow(server_->port());
+    begin_body(slow, 900'000, 100);
+  }  // the client goes away mid-body
+  wait_for([&] { return budget_.held() == 0; });
 }
 
 TEST_F(HttpServerTest, MalformedRequestsAre400AndTheServerLivesOn) {

@@ -27,13 +27,13 @@ TEST(BodyDecoding, ContentEncodingValues) {
 
 TEST(BodyDecoding, GzipAndZstdRoundTripIncludingSeveralMembersAndFrames) {
   std::string a(300000, 'a'), b = "second part\n";
-  std::string out;
+  BodyString out;
   ASSERT_TRUE(decode_body(BodyEncoding::kGzip, gzip(a), 1 << 20, out).ok());
-  EXPECT_EQ(out, a);
+  EXPECT_EQ(std::string_view(out), a);
   ASSERT_TRUE(decode_body(BodyEncoding::kGzip, gzip(a) + gzip(b), 1 << 20, out).ok());
-  EXPECT_EQ(out, a + b);
+  EXPECT_EQ(std::string_view(out), a + b);
   ASSERT_TRUE(decode_body(BodyEncoding::kZstd, zstd(a) + zstd(b), 1 << 20, out).ok());
-  EXPECT_EQ(out, a + b);
+  EXPECT_EQ(std::string_view(out), a + b);
   // Exactly at the limit is fine.
   ASSERT_TRUE(decode_body(BodyEncoding::kZstd, zstd(a), a.size(), out).ok());
   EXPECT_EQ(out.size(), a.size());
@@ -48,7 +48,7 @@ TEST(BodyDecoding, ABombStopsAtTheLimit) {
     bomb_gz += gz;
     bomb_zs += zs;
   }
-  std::string out;
+  BodyString out;
   Status st = decode_body(BodyEncoding::kGzip, bomb_gz, 1 << 20, out);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code(), ErrorCode::kResourceExhausted);
@@ -62,7 +62,7 @@ TEST(BodyDecoding, ABombStopsAtTheLimit) {
 
 TEST(BodyDecoding, CorruptAndTruncatedStreamsAreRefused) {
   std::string data(5000, 'q');
-  std::string out;
+  BodyString out;
   std::string gz = gzip(data);
   Status st = decode_body(BodyEncoding::kGzip, gz.substr(0, gz.size() / 2), 1 << 20, out);
   ASSERT_FALSE(st.ok());
@@ -83,6 +83,34 @@ TEST(BodyDecoding, CorruptAndTruncatedStreamsAreRefused) {
   st = decode_body(BodyEncoding::kZstd, "this is not zstd", 1 << 20, out);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().message().substr(0, 6), "zstd: ");
+}
+
+// The decoded copy is a body in progress too: its growth is charged to the body's lease, and a
+// budget without room for it refuses it (503) rather than letting compression bypass it.
+TEST(BodyDecoding, TheDecodedCopyIsChargedToTheBodyBudget) {
+  std::string a(3 << 20, 'a');
+  std::string gz = gzip(a);
+  BodyBudget budget(1 << 20);
+  {
+    BodyLease lease(&budget);
+    BodyString out;
+    ASSERT_TRUE(decode_body(BodyEncoding::kGzip, gz, 4 << 20, out, &lease).ok());
+    EXPECT_EQ(out.size(), a.size());
+    // Alone, a body may pass the budget; what it holds is its decoded copy's capacity.
+    EXPECT_GE(lease.bytes(), a.size());
+    EXPECT_EQ(budget.held(), lease.bytes());
+  }
+  EXPECT_EQ(budget.held(), 0u);
+
+  BodyLease other(&budget);
+  ASSERT_TRUE(other.grow(512 << 10));  // another body in progress
+  BodyLease lease(&budget);
+  BodyString out;
+  Status st = decode_body(BodyEncoding::kZstd, zstd(a), 4 << 20, out, &lease);
+  ASSERT_FALSE(st.ok());
+  EXPECT_EQ(st.error().code(), ErrorCode::kUnavailable);
+  EXPECT_NE(st.error().message().find("body_budget"), std::string::npos);
+  EXPECT_LE(budget.held(), budget.limit());
 }
 
 }  // namespace

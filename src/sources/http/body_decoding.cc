@@ -26,15 +26,24 @@ Error too_large(size_t max_bytes) {
                fmt::format("the body decodes to more than the limit of {} bytes", max_bytes));
 }
 
-// Room for the next output: `out` grows to at most max_bytes + 1. Returns false at that size.
-bool grow(std::string& out, size_t used, size_t max_bytes) {
-  if (used < out.size()) return true;
-  if (out.size() > max_bytes) return false;
-  out.resize(std::min(out.size() + kStep, max_bytes + 1));
-  return true;
+// Room for the next output: `out` grows to at most max_bytes + 1; past that, too_large. The
+// capacity it grows to (libstdc++ at least doubles it) is charged to `lease` first.
+Status grow(BodyString& out, size_t used, size_t max_bytes, BodyLease* lease) {
+  if (used < out.size()) return {};
+  if (out.size() > max_bytes) return too_large(max_bytes);
+  size_t size = std::min(out.size() + kStep, max_bytes + 1);
+  if (size > out.capacity()) {
+    size_t capacity = std::max(size, 2 * out.capacity());
+    if (lease != nullptr && !lease->grow(capacity - out.capacity())) {
+      return Error(ErrorCode::kUnavailable, lease->budget()->refusal_message());
+    }
+    out.reserve(capacity);
+  }
+  out.resize(size);
+  return {};
 }
 
-Status inflate_gzip(std::string_view body, size_t max_bytes, std::string& out) {
+Status inflate_gzip(std::string_view body, size_t max_bytes, BodyString& out, BodyLease* lease) {
   z_stream zs{};
   // 16 + MAX_WBITS: a gzip wrapper, not zlib's.
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
@@ -45,7 +54,7 @@ Status inflate_gzip(std::string_view body, size_t max_bytes, std::string& out) {
   zs.avail_in = uInt(body.size());
   size_t used = 0;
   while (true) {
-    if (!grow(out, used, max_bytes)) return too_large(max_bytes);
+    if (Status st = grow(out, used, max_bytes, lease); !st) return st;
     zs.next_out = reinterpret_cast<Bytef*>(out.data() + used);
     zs.avail_out = uInt(out.size() - used);
     int rc = inflate(&zs, Z_NO_FLUSH);
@@ -68,14 +77,14 @@ Status inflate_gzip(std::string_view body, size_t max_bytes, std::string& out) {
   return {};
 }
 
-Status decompress_zstd(std::string_view body, size_t max_bytes, std::string& out) {
+Status decompress_zstd(std::string_view body, size_t max_bytes, BodyString& out, BodyLease* lease) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!dctx) return Error(ErrorCode::kResourceExhausted, "zstd: could not allocate its state");
   ZSTD_inBuffer in{body.data(), body.size(), 0};
   size_t used = 0;
   size_t last = 0;  // 0 when a frame is complete
   while (in.pos < in.size || last != 0) {
-    if (!grow(out, used, max_bytes)) return too_large(max_bytes);
+    if (Status st = grow(out, used, max_bytes, lease); !st) return st;
     ZSTD_outBuffer o{out.data(), out.size(), used};
     last = ZSTD_decompressStream(dctx.get(), &o, &in);
     if (ZSTD_isError(last)) {
@@ -105,18 +114,22 @@ Result<BodyEncoding> parse_content_encoding(std::string_view value) {
       fmt::format("Content-Encoding \"{}\" is not supported (use gzip, zstd or none)", value));
 }
 
-Status decode_body(BodyEncoding encoding, std::string_view body, size_t max_bytes,
-                   std::string& out) {
+Status decode_body(BodyEncoding encoding, std::string_view body, size_t max_bytes, BodyString& out,
+                   BodyLease* lease) {
   out.clear();
   switch (encoding) {
     case BodyEncoding::kIdentity:
       if (body.size() > max_bytes) return too_large(max_bytes);
+      if (lease != nullptr && body.size() > out.capacity() &&
+          !lease->grow(body.size() - out.capacity())) {
+        return Error(ErrorCode::kUnavailable, lease->budget()->refusal_message());
+      }
       out.assign(body);
       return {};
     case BodyEncoding::kGzip:
-      return inflate_gzip(body, max_bytes, out);
+      return inflate_gzip(body, max_bytes, out, lease);
     case BodyEncoding::kZstd:
-      return decompress_zstd(body, max_bytes, out);
+      return decompress_zstd(body, max_bytes, out, lease);
   }
   return {};
 }

@@ -6,6 +6,8 @@
 #include <string_view>
 
 #include "core/result.h"
+#include "net/body_allocator.h"
+#include "net/body_budget.h"
 
 namespace sluice {
 
@@ -22,7 +24,9 @@ enum class BodyEncoding : uint8_t { kIdentity, kGzip, kZstd };
 // stops at the limit instead of filling memory. gzip may hold several members, zstd several
 // frames, as their tools write them. Errors: kResourceExhausted when the decoded body is over
 // `max_bytes` (ingest answers 413), kInvalidArgument for a corrupt or truncated stream (400).
+// With a `lease`, the memory `out` takes is charged to its body budget before it is taken, and
+// kUnavailable is the budget having no room (503): the decoded copy is a body in progress too.
 [[nodiscard]] Status decode_body(BodyEncoding encoding, std::string_view body, size_t max_bytes,
-                                 std::string& out);
+                                 BodyString& out, BodyLease* lease = nullptr);
 
 }  // namespace sluice

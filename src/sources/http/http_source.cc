@@ -131,6 +131,8 @@ Status HttpSource::start() {
   options.connection_loops = ctx_.connection_loops;
   options.max_connections = ctx_.config.max_connections;
   options.refused = &ctx_.counters.refused;
+  options.body_budget = ctx_.body_budget;
+  options.budget_refused = &ctx_.counters.bodies_refused;
   options.name = "source " + describe();
   auto server = HttpServer::start_async(
       ctx_.io, ctx_.config.listen, ctx_.config.max_body_bytes,
@@ -187,12 +189,22 @@ void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
     r.headers.emplace_back("Retry-After", "1");
     return respond(std::move(r));
   }
-  std::string decoded;
+  // The decoded copy is a body in progress too: charged to the body's lease as it grows, freed
+  // (and given back) when this request is done.
+  BodyString decoded;
   std::string_view body = request.body;
   if (*encoding != BodyEncoding::kIdentity) {
-    Status st = decode_body(*encoding, request.body, ctx_.config.max_body_bytes, decoded);
+    Status st = decode_body(*encoding, request.body, ctx_.config.max_body_bytes, decoded,
+                            &request.body_lease);
     if (!st) {
       pool_->release(std::move(session), true, nullptr);
+      if (st.error().code() == ErrorCode::kUnavailable) {
+        ctx_.counters.bodies_refused.fetch_add(1, std::memory_order_relaxed);
+        log_->log("{} {}: refused: {}", request.method, path, st.error().message());
+        HttpResponse r = json_error_answer(503, st.error().message());
+        r.headers.emplace_back("Retry-After", "1");
+        return respond(std::move(r));
+      }
       int status = st.error().code() == ErrorCode::kResourceExhausted ? 413 : 400;
       return respond(json_error_answer(status, st.error().message()));
     }
