@@ -417,9 +417,6 @@ TEST(Functions, LargeResultsBeyondOneArenaBlock) {
             upper + big);
 }
 
-}  // namespace
-}  // namespace sluice
-
 // ---- the cap on built values (EvalContext::max_value_bytes) ----
 
 // The value of `text` with values capped at `cap` bytes, against a record whose req.http.X is
@@ -479,3 +476,6 @@ TEST(ValueCap, ACutDoesNotSplitACharacter) {
   v = capped("json.escape(req.http.X)", x, 1024, cut);
   EXPECT_EQ(v, std::string(1023, 'a'));
 }
+
+}  // namespace
+}  // namespace sluice
