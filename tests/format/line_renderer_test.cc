@@ -107,7 +107,10 @@ TEST(LineRenderer, CountsEveryCut) {
   render_one(renderer, with_header("a\nb"));
   render_one(renderer, with_header(std::string_view("a\0b", 3)));
   render_one(renderer, with_header(std::string(200, 'c')));
-  render_one(renderer, with_header(std::string(200, 'd') + "\n"));  // both at once
+  // The limit ends this line: the newline past it is never reached (rendering stops past the
+  // limit, see EvalContext::max_value_bytes), so it is not counted as a newline cut too.
+  render_one(renderer, with_header(std::string(200, 'd') + "\n"));
+  render_one(renderer, with_header(std::string(50, 'e') + "\n" + std::string(200, 'e')));
   render_one(renderer, with_header("fine"));
   EXPECT_EQ(renderer.counters().cut_at_terminator, 3u);
   EXPECT_EQ(renderer.counters().truncated_at_limit, 2u);
@@ -122,7 +125,8 @@ TEST(LineRenderer, AppendsToWhatTheBufferHolds) {
   EXPECT_TRUE(renderer.render(with_header("second"), ctx, out));
   out.push_back('\n');
   EXPECT_EQ(fmt::to_string(out), "first\nsecon\n");
-  EXPECT_EQ(renderer.counters().cut_at_terminator, 1u);
+  // Both lines end at the limit; the newline of the first lies past it.
+  EXPECT_EQ(renderer.counters().cut_at_terminator, 0u);
   EXPECT_EQ(renderer.counters().truncated_at_limit, 2u);
 }
 

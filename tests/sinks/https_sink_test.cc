@@ -66,7 +66,7 @@ class Receiver {
       resp.status = script_.front();
       script_.erase(script_.begin());
     }
-    if (resp.status == 200) accepted_.push_back(r.body);
+    if (resp.status == 200) accepted_.emplace_back(std::string_view(r.body));
     return resp;
   }
 
