@@ -28,6 +28,7 @@ class LineRenderer {
     ctx.max_value_bytes = max_line_bytes_;
     ctx.value_cut = false;
     if (condition_ && !condition_->matches(record, ctx)) return false;
+    ctx.value_cut = false;  // a value only the condition saw is not in the line
     size_t start = out.size();
     format_.render(record, ctx, out);
     LineCut cut = apply_line_rules(out, start, max_line_bytes_);

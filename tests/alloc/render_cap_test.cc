@@ -108,7 +108,9 @@ TEST(RenderCap, ConcatenationStopsAtTheLineLimit) {
   EXPECT_EQ(out.size(), kDefaultMaxLineBytes);
   EXPECT_EQ(std::string_view(out.data(), 4), "AAAA");
   EXPECT_EQ(renderer.counters().truncated_at_limit, 1u);
-  if (testing::kAllocationsCounted) EXPECT_LT(allocation_counts.bytes, kField);
+  if (testing::kAllocationsCounted) {
+    EXPECT_LT(allocation_counts.bytes, kField);
+  }
 }
 
 }  // namespace
