@@ -146,6 +146,19 @@ TEST(LineRenderer, ConditionFalseRendersNothing) {
   EXPECT_EQ(renderer.counters().cut_at_terminator, 1u);
 }
 
+// The condition's values are cut at the limit too, but a line that does not show them is not a
+// cut line.
+TEST(LineRenderer, AValueCutOnlyInTheConditionDoesNotCountTheLine) {
+  LineRenderer renderer(compiled("short"),
+                        condition(R"(std.strlen(regsuball(req.http.X, "a", "aaaa")) > 100)"));
+  EXPECT_EQ(render_one(renderer, with_header(std::string(kDefaultMaxLineBytes, 'a'))), "short");
+  EXPECT_EQ(renderer.counters().truncated_at_limit, 0u);
+  LineRenderer shows(compiled(R"(%{regsuball(req.http.X, "a", "aaaa")}V)"), std::nullopt);
+  EXPECT_EQ(render_one(shows, with_header(std::string(kDefaultMaxLineBytes, 'a'))).size(),
+            kDefaultMaxLineBytes);
+  EXPECT_EQ(shows.counters().truncated_at_limit, 1u);
+}
+
 TEST(LineRenderer, ConditionOnANotSetValueIsFalse) {
   LineRenderer renderer(compiled("x"), condition("req.http.missing"));
   EvalContext ctx;
