@@ -59,9 +59,6 @@ constexpr auto kStopWait = std::chrono::seconds(5);
 // What a client refused for the body budget is told to wait: bodies are usually done in less.
 constexpr std::string_view kBudgetRetryAfter = "1";
 
-// Bodies live in BodyString, whose large buffers go back to the kernel when freed.
-using BodyStringBody = http::basic_string_body<char, std::char_traits<char>, BodyAllocator<char>>;
-
 std::string json_error(std::string_view message) {
   std::string out = "{\"error\":\"";
   for (char c : message) {
@@ -140,7 +137,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<BodyStringBody>> parser_;
+  std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::string_body> response_;
   std::shared_ptr<ServerState> state_;
   // What the body being read holds of the body budget; handed to the request once it is read.
@@ -300,7 +297,7 @@ void Session<Stream>::on_body(error_code ec) {
   }
   if (ec) return close();
 
-  http::request<BodyStringBody> message = parser_->release();
+  http::request<http::string_body> message = parser_->release();
   HttpRequest request;
   // The body and its share of the budget go to the request, which lives until the handler
   // returns: the handler's work is done by then (it copies what it keeps), and both are freed.
@@ -375,7 +372,7 @@ void Session<Stream>::on_chunk_header(uint64_t size, error_code& ec) {
   // The body will hold what it holds plus this chunk. Reserving that now makes its capacity
   // exactly what is charged (libstdc++ grows a string to at least twice its capacity), so the
   // pieces of the chunk then fit without reallocating.
-  BodyString& body = parser_->get().body();
+  std::string& body = parser_->get().body();
   uint64_t need = body.size() + size;
   uint64_t capacity = body.capacity();
   uint64_t will_hold = need <= capacity ? capacity : std::max(need, 2 * capacity);

@@ -13,7 +13,6 @@
 
 #include "config/config.h"
 #include "core/result.h"
-#include "net/body_allocator.h"
 #include "net/body_budget.h"
 #include "net/loop_picker.h"
 
@@ -26,7 +25,7 @@ struct HttpRequest {
   // The body's share of the server's body budget: a handler that holds more for it (a decoded
   // copy) grows it. Given back when the request is destroyed, after the body is freed.
   BodyLease body_lease;
-  BodyString body;
+  std::string body;
 
   // The value of header `name` (any case), or "" when absent.
   [[nodiscard]] std::string_view header(std::string_view name) const;

@@ -27,7 +27,7 @@ TEST(BodyDecoding, ContentEncodingValues) {
 
 TEST(BodyDecoding, GzipAndZstdRoundTripIncludingSeveralMembersAndFrames) {
   std::string a(300000, 'a'), b = "second part\n";
-  BodyString out;
+  std::string out;
   ASSERT_TRUE(decode_body(BodyEncoding::kGzip, gzip(a), 1 << 20, out).ok());
   EXPECT_EQ(std::string_view(out), a);
   ASSERT_TRUE(decode_body(BodyEncoding::kGzip, gzip(a) + gzip(b), 1 << 20, out).ok());
@@ -48,7 +48,7 @@ TEST(BodyDecoding, ABombStopsAtTheLimit) {
     bomb_gz += gz;
     bomb_zs += zs;
   }
-  BodyString out;
+  std::string out;
   Status st = decode_body(BodyEncoding::kGzip, bomb_gz, 1 << 20, out);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code(), ErrorCode::kResourceExhausted);
@@ -62,7 +62,7 @@ TEST(BodyDecoding, ABombStopsAtTheLimit) {
 
 TEST(BodyDecoding, CorruptAndTruncatedStreamsAreRefused) {
   std::string data(5000, 'q');
-  BodyString out;
+  std::string out;
   std::string gz = gzip(data);
   Status st = decode_body(BodyEncoding::kGzip, gz.substr(0, gz.size() / 2), 1 << 20, out);
   ASSERT_FALSE(st.ok());
@@ -93,7 +93,7 @@ TEST(BodyDecoding, TheDecodedCopyIsChargedToTheBodyBudget) {
   BodyBudget budget(1 << 20);
   {
     BodyLease lease(&budget);
-    BodyString out;
+    std::string out;
     ASSERT_TRUE(decode_body(BodyEncoding::kGzip, gz, 4 << 20, out, &lease).ok());
     EXPECT_EQ(out.size(), a.size());
     // Alone, a body may pass the budget; what it holds is its decoded copy's capacity.
@@ -105,7 +105,7 @@ TEST(BodyDecoding, TheDecodedCopyIsChargedToTheBodyBudget) {
   BodyLease other(&budget);
   ASSERT_TRUE(other.grow(512 << 10));  // another body in progress
   BodyLease lease(&budget);
-  BodyString out;
+  std::string out;
   Status st = decode_body(BodyEncoding::kZstd, zstd(a), 4 << 20, out, &lease);
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().code(), ErrorCode::kUnavailable);

@@ -28,7 +28,7 @@ Error too_large(size_t max_bytes) {
 
 // Room for the next output: `out` grows to at most max_bytes + 1; past that, too_large. The
 // capacity it grows to (libstdc++ at least doubles it) is charged to `lease` first.
-Status grow(BodyString& out, size_t used, size_t max_bytes, BodyLease* lease) {
+Status grow(std::string& out, size_t used, size_t max_bytes, BodyLease* lease) {
   if (used < out.size()) return {};
   if (out.size() > max_bytes) return too_large(max_bytes);
   size_t size = std::min(out.size() + kStep, max_bytes + 1);
@@ -43,7 +43,7 @@ Status grow(BodyString& out, size_t used, size_t max_bytes, BodyLease* lease) {
   return {};
 }
 
-Status inflate_gzip(std::string_view body, size_t max_bytes, BodyString& out, BodyLease* lease) {
+Status inflate_gzip(std::string_view body, size_t max_bytes, std::string& out, BodyLease* lease) {
   z_stream zs{};
   // 16 + MAX_WBITS: a gzip wrapper, not zlib's.
   if (inflateInit2(&zs, 16 + MAX_WBITS) != Z_OK) {
@@ -77,7 +77,8 @@ Status inflate_gzip(std::string_view body, size_t max_bytes, BodyString& out, Bo
   return {};
 }
 
-Status decompress_zstd(std::string_view body, size_t max_bytes, BodyString& out, BodyLease* lease) {
+Status decompress_zstd(std::string_view body, size_t max_bytes, std::string& out,
+                       BodyLease* lease) {
   std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> dctx(ZSTD_createDCtx(), ZSTD_freeDCtx);
   if (!dctx) return Error(ErrorCode::kResourceExhausted, "zstd: could not allocate its state");
   ZSTD_inBuffer in{body.data(), body.size(), 0};
@@ -114,7 +115,7 @@ Result<BodyEncoding> parse_content_encoding(std::string_view value) {
       fmt::format("Content-Encoding \"{}\" is not supported (use gzip, zstd or none)", value));
 }
 
-Status decode_body(BodyEncoding encoding, std::string_view body, size_t max_bytes, BodyString& out,
+Status decode_body(BodyEncoding encoding, std::string_view body, size_t max_bytes, std::string& out,
                    BodyLease* lease) {
   out.clear();
   switch (encoding) {

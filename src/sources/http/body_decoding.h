@@ -6,7 +6,6 @@
 #include <string_view>
 
 #include "core/result.h"
-#include "net/body_allocator.h"
 #include "net/body_budget.h"
 
 namespace sluice {
@@ -27,6 +26,6 @@ enum class BodyEncoding : uint8_t { kIdentity, kGzip, kZstd };
 // With a `lease`, the memory `out` takes is charged to its body budget before it is taken, and
 // kUnavailable is the budget having no room (503): the decoded copy is a body in progress too.
 [[nodiscard]] Status decode_body(BodyEncoding encoding, std::string_view body, size_t max_bytes,
-                                 BodyString& out, BodyLease* lease = nullptr);
+                                 std::string& out, BodyLease* lease = nullptr);
 
 }  // namespace sluice

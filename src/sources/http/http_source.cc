@@ -191,7 +191,7 @@ void HttpSource::handle(HttpRequest& request, HttpServer::Responder respond) {
   }
   // The decoded copy is a body in progress too: charged to the body's lease as it grows, freed
   // (and given back) when this request is done.
-  BodyString decoded;
+  std::string decoded;
   std::string_view body = request.body;
   if (*encoding != BodyEncoding::kIdentity) {
     Status st = decode_body(*encoding, request.body, ctx_.config.max_body_bytes, decoded,
