@@ -4,40 +4,27 @@
 
 #include <fmt/format.h>
 
+#include "control/prometheus_text.h"
 #include "core/json_text.h"
 #include "core/json_writer.h"
-#include "core/utf8.h"
 #include "core/variable.h"
 
 namespace sluice {
 namespace {
 
-// A Prometheus label value: valid UTF-8 (invalid bytes become U+FFFD, or one hostile service id
-// in a log line would make every scrape fail) with backslash, double quote and newline escaped.
-std::string label(std::string_view v) {
-  std::string utf8;
-  append_valid_utf8(utf8, v);
-  std::string out;
-  out.reserve(utf8.size());
-  for (char c : utf8) {
-    if (c == '\\')
-      out += "\\\\";
-    else if (c == '"')
-      out += "\\\"";
-    else if (c == '\n')
-      out += "\\n";
-    else
-      out.push_back(c);
-  }
-  return out;
-}
-
 std::string endpoint_labels(const EndpointChannel& e) {
-  return fmt::format("service=\"{}\",endpoint=\"{}\"", label(e.service_id), label(e.name()));
+  std::string labels;
+  append_label(labels, "service", e.service_id);
+  append_label(labels, "endpoint", e.name());
+  return labels;
 }
 
-void header(std::string& out, std::string_view name, std::string_view type, std::string_view help) {
-  out += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+// The endpoint's labels and one more.
+std::string endpoint_labels(const EndpointChannel& e, std::string_view name,
+                            std::string_view value) {
+  std::string labels = endpoint_labels(e);
+  append_label(labels, name, value);
+  return labels;
 }
 
 std::string iso_time(std::chrono::system_clock::time_point t) {
@@ -80,9 +67,8 @@ std::string Api::metrics() const {
   std::vector<std::shared_ptr<EndpointChannel>> eps;
   for (auto& view : topology_.channels()) eps.push_back(std::move(view.channel));
   auto counter = [&](std::string_view name, std::string_view help, auto get) {
-    header(out, name, "counter", help);
-    for (const auto& e : eps)
-      out += fmt::format("{}{{{}}} {}\n", name, endpoint_labels(*e), get(*e));
+    append_metric_header(out, name, "counter", help);
+    for (const auto& e : eps) append_sample(out, name, endpoint_labels(*e), uint64_t(get(*e)));
   };
   counter("sluice_endpoint_received_total", "Lines accepted into the endpoint's queue.",
           [](const EndpointChannel& e) { return e.counters.received.load(); });
@@ -94,20 +80,23 @@ std::string Api::metrics() const {
   counter("sluice_endpoint_retried_total", "Lines sent again after a failure.",
           [](const EndpointChannel& e) { return e.counters.retried.load(); });
 
-  header(out, "sluice_endpoint_dropped_total", "counter", "Lines dropped, by reason.");
+  append_metric_header(out, "sluice_endpoint_dropped_total", "counter",
+                       "Lines dropped, by reason.");
   for (const auto& e : eps) {
     for (size_t r = 0; r < size_t(DropReason::kCount); ++r) {
-      out += fmt::format("sluice_endpoint_dropped_total{{{},reason=\"{}\"}} {}\n",
-                         endpoint_labels(*e), kDropReasons[r], e->counters.dropped[r].load());
+      append_sample(out, "sluice_endpoint_dropped_total",
+                    endpoint_labels(*e, "reason", kDropReasons[r]),
+                    uint64_t(e->counters.dropped[r].load()));
     }
   }
-  header(out, "sluice_endpoint_lines_cut_total", "counter",
-         "Lines shortened by the line rules: at a newline or NUL, or at the length limit.");
+  append_metric_header(
+      out, "sluice_endpoint_lines_cut_total", "counter",
+      "Lines shortened by the line rules: at a newline or NUL, or at the length limit.");
   for (const auto& e : eps) {
-    out += fmt::format("sluice_endpoint_lines_cut_total{{{},rule=\"newline\"}} {}\n",
-                       endpoint_labels(*e), e->counters.cut_at_newline.load());
-    out += fmt::format("sluice_endpoint_lines_cut_total{{{},rule=\"length\"}} {}\n",
-                       endpoint_labels(*e), e->counters.truncated.load());
+    append_sample(out, "sluice_endpoint_lines_cut_total", endpoint_labels(*e, "rule", "newline"),
+                  uint64_t(e->counters.cut_at_newline.load()));
+    append_sample(out, "sluice_endpoint_lines_cut_total", endpoint_labels(*e, "rule", "length"),
+                  uint64_t(e->counters.truncated.load()));
   }
   counter("sluice_endpoint_invalid_json_total",
           "Lines sent as JSON strings because they were not valid JSON (json_format 1 and 2).",
@@ -115,36 +104,38 @@ std::string Api::metrics() const {
   counter("sluice_endpoint_throttled_total",
           "Records the destination refused for its rate limit, all retried (Kinesis).",
           [](const EndpointChannel& e) { return e.counters.throttled.load(); });
-  header(out, "sluice_endpoint_requests_in_flight", "gauge",
-         "Requests sent and not yet answered (HTTP endpoints).");
+  append_metric_header(out, "sluice_endpoint_requests_in_flight", "gauge",
+                       "Requests sent and not yet answered (HTTP endpoints).");
   for (const auto& e : eps) {
-    out += fmt::format("sluice_endpoint_requests_in_flight{{{}}} {}\n", endpoint_labels(*e),
-                       e->counters.requests_in_flight.load());
+    append_sample(out, "sluice_endpoint_requests_in_flight", endpoint_labels(*e),
+                  uint64_t(e->counters.requests_in_flight.load()));
   }
-  header(out, "sluice_endpoint_errors_total", "counter", "Destination errors, by class.");
+  append_metric_header(out, "sluice_endpoint_errors_total", "counter",
+                       "Destination errors, by class.");
   for (const auto& e : eps) {
     for (size_t c = 0; c < size_t(ErrorClass::kCount); ++c) {
-      out += fmt::format("sluice_endpoint_errors_total{{{},class=\"{}\"}} {}\n",
-                         endpoint_labels(*e), kErrorClasses[c], e->counters.errors[c].load());
+      append_sample(out, "sluice_endpoint_errors_total",
+                    endpoint_labels(*e, "class", kErrorClasses[c]),
+                    uint64_t(e->counters.errors[c].load()));
     }
   }
-  header(out, "sluice_endpoint_queue_lines", "gauge", "Lines waiting or in flight.");
+  append_metric_header(out, "sluice_endpoint_queue_lines", "gauge", "Lines waiting or in flight.");
   for (const auto& e : eps) {
-    out += fmt::format("sluice_endpoint_queue_lines{{{}}} {}\n", endpoint_labels(*e),
-                       e->queue->depth().lines);
+    append_sample(out, "sluice_endpoint_queue_lines", endpoint_labels(*e),
+                  uint64_t(e->queue->depth().lines));
   }
-  header(out, "sluice_endpoint_queue_bytes", "gauge", "Bytes waiting or in flight.");
+  append_metric_header(out, "sluice_endpoint_queue_bytes", "gauge", "Bytes waiting or in flight.");
   for (const auto& e : eps) {
-    out += fmt::format("sluice_endpoint_queue_bytes{{{}}} {}\n", endpoint_labels(*e),
-                       e->queue->depth().bytes);
+    append_sample(out, "sluice_endpoint_queue_bytes", endpoint_labels(*e),
+                  uint64_t(e->queue->depth().bytes));
   }
   // Disk queues only (storage.dir set): what is on disk and what recovery and writing found.
   auto storage_metric = [&](std::string_view name, std::string_view type, std::string_view help,
                             auto get) {
-    header(out, name, type, help);
+    append_metric_header(out, name, type, help);
     for (const auto& e : eps) {
       if (auto st = e->queue->storage_stats()) {
-        out += fmt::format("{}{{{}}} {}\n", name, endpoint_labels(*e), get(*st));
+        append_sample(out, name, endpoint_labels(*e), uint64_t(get(*st)));
       }
     }
   };
@@ -177,34 +168,41 @@ std::string Api::metrics() const {
   storage_metric("sluice_endpoint_dead_letter_total", "counter",
                  "Lines written to the dead-letter segments after a permanent failure.",
                  [](const StorageStats& s) { return s.dead_letter_lines; });
-  header(out, "sluice_endpoint_batch_latency_seconds", "histogram",
-         "Time from taking a batch from the queue to its acknowledgement.");
+  append_metric_header(out, "sluice_endpoint_batch_latency_seconds", "histogram",
+                       "Time from taking a batch from the queue to its acknowledgement.");
   for (const auto& e : eps) {
     uint64_t cumulative = 0;
     const auto& c = e->counters;
     for (size_t b = 0; b < std::size(EndpointCounters::kLatencyBuckets); ++b) {
       cumulative += c.latency_bucket[b].load();
-      out += fmt::format("sluice_endpoint_batch_latency_seconds_bucket{{{},le=\"{}\"}} {}\n",
-                         endpoint_labels(*e), EndpointCounters::kLatencyBuckets[b], cumulative);
+      append_sample(
+          out, "sluice_endpoint_batch_latency_seconds_bucket",
+          endpoint_labels(*e, "le", fmt::format("{}", EndpointCounters::kLatencyBuckets[b])),
+          cumulative);
     }
     cumulative += c.latency_bucket[std::size(EndpointCounters::kLatencyBuckets)].load();
-    out += fmt::format("sluice_endpoint_batch_latency_seconds_bucket{{{},le=\"+Inf\"}} {}\n",
-                       endpoint_labels(*e), cumulative);
-    out += fmt::format("sluice_endpoint_batch_latency_seconds_sum{{{}}} {:.6f}\n",
-                       endpoint_labels(*e), double(c.latency_sum_usec.load()) / 1e6);
-    out += fmt::format("sluice_endpoint_batch_latency_seconds_count{{{}}} {}\n",
-                       endpoint_labels(*e), c.latency_count.load());
+    append_sample(out, "sluice_endpoint_batch_latency_seconds_bucket",
+                  endpoint_labels(*e, "le", "+Inf"), cumulative);
+    append_sample(out, "sluice_endpoint_batch_latency_seconds_sum", endpoint_labels(*e),
+                  double(c.latency_sum_usec.load()) / 1e6);
+    append_sample(out, "sluice_endpoint_batch_latency_seconds_count", endpoint_labels(*e),
+                  uint64_t(c.latency_count.load()));
   }
-  header(out, "sluice_unknown_endpoint_total", "counter",
-         "Log statements dropped because their service has no endpoint of that name.");
+  append_metric_header(
+      out, "sluice_unknown_endpoint_total", "counter",
+      "Log statements dropped because their service has no endpoint of that name.");
   for (const auto& [key, count] : topology_.unknown_counts()) {
-    out += fmt::format("sluice_unknown_endpoint_total{{service=\"{}\",endpoint=\"{}\"}} {}\n",
-                       label(key.first), label(key.second), count);
+    std::string labels;
+    append_label(labels, "service", key.first);
+    append_label(labels, "endpoint", key.second);
+    append_sample(out, "sluice_unknown_endpoint_total", labels, uint64_t(count));
   }
   auto source_counter = [&](std::string_view name, std::string_view help, auto get) {
-    header(out, name, "counter", help);
+    append_metric_header(out, name, "counter", help);
     for (const SourceInfo& s : sources_) {
-      out += fmt::format("{}{{source=\"{}\"}} {}\n", name, label(s.name), get(*s.counters));
+      std::string labels;
+      append_label(labels, "source", s.name);
+      append_sample(out, name, labels, uint64_t(get(*s.counters)));
     }
   };
   source_counter("sluice_source_messages_total", "Messages received.",
