@@ -18,6 +18,7 @@
 
 #include "core/rate_limited_log.h"
 #include "net/connection_set.h"
+#include "net/http_request_checks.h"
 #include "net/listen_address.h"
 #include "net/peer_address.h"
 
@@ -46,7 +47,6 @@ constexpr auto kIdleTimeout = std::chrono::seconds(60);
 // client would see "connection reset" instead of the answer.
 constexpr auto kLingerTimeout = std::chrono::seconds(5);
 constexpr uint64_t kLingerMaxBytes = 64ull * 1024 * 1024;
-constexpr uint32_t kHeaderLimit = 64 * 1024;
 // A TLS client that has not finished its handshake by then is dropped.
 constexpr auto kHandshakeTimeout = std::chrono::seconds(10);
 // Beast reads into the free space of the connection's buffer, at least 512 bytes and at most
@@ -58,38 +58,6 @@ constexpr size_t kBodyReadBytes = 64 * 1024;
 constexpr auto kStopWait = std::chrono::seconds(5);
 // What a client refused for the body budget is told to wait: bodies are usually done in less.
 constexpr std::string_view kBudgetRetryAfter = "1";
-
-std::string json_error(std::string_view message) {
-  std::string out = "{\"error\":\"";
-  for (char c : message) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", int(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"}\n";
-  return out;
-}
-
-// Errors of the HTTP parser (as opposed to the connection): the client sent something that is not
-// HTTP/1.1, and deserves a 400 before the connection closes.
-bool is_parse_error(const error_code& ec) {
-  static const auto& category = make_error_code(http::error::bad_method).category();
-  return ec.category() == category;
-}
 
 struct ServerState;
 
@@ -137,7 +105,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
 
   Stream stream_;
   beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
+  std::optional<RequestParser> parser_;
   http::response<http::string_body> response_;
   std::shared_ptr<ServerState> state_;
   // What the body being read holds of the body budget; handed to the request once it is read.
@@ -157,6 +125,7 @@ struct ServerState {
   HttpServer::AsyncHandler handler;
   uint64_t max_body_bytes = 0;
   HttpServerOptions options;
+  [[nodiscard]] RequestLimits limits() const { return RequestLimits{max_body_bytes}; }
   std::unique_ptr<RateLimitedLog> log;  // refused connections
   ConnectionSet<Connection> sessions;
 };
@@ -199,8 +168,7 @@ void Session<Stream>::read_header() {
   budget_refused_ = false;
   lease_.release();
   parser_.emplace();
-  parser_->body_limit(state_->max_body_bytes);
-  parser_->header_limit(kHeaderLimit);
+  apply_request_limits(*parser_, state_->limits());
   parser_->on_chunk_header(chunk_header_);
   tcp().expires_after(kIdleTimeout);
   http::async_read_header(
@@ -212,50 +180,12 @@ template <typename Stream>
 void Session<Stream>::on_header(error_code ec) {
   // Known once the request line is read, so that an error answer to HEAD has no body either.
   head_ = parser_->is_header_done() && parser_->get().method() == http::verb::head;
-  // Beast checks a Content-Length against the body limit as soon as the header is complete.
-  if (ec == http::error::body_limit) {
-    auto length = parser_->content_length();
-    return answer_error(
-        http::status::payload_too_large,
-        length ? fmt::format("the request body ({} bytes) is larger than the limit of {} bytes",
-                             *length, state_->max_body_bytes)
-               : fmt::format("the request body is larger than the limit of {} bytes",
-                             state_->max_body_bytes));
+  if (ec == beast::error::timeout || closing_) return close();
+  RequestVerdict verdict = check_request_header(*parser_, ec, state_->limits());
+  if (verdict.step == RequestVerdict::Step::kRefuse) {
+    return answer_error(http::status(verdict.status), verdict.message);
   }
-  if (ec == http::error::header_limit) {
-    return answer_error(http::status::request_header_fields_too_large,
-                        fmt::format("the request header is larger than {} bytes", kHeaderLimit));
-  }
-  if (ec == http::error::end_of_stream || ec == beast::error::timeout || closing_) return close();
-  if (is_parse_error(ec)) {
-    return answer_error(http::status::bad_request,
-                        fmt::format("malformed request: {}", ec.message()));
-  }
-  if (ec) return close();  // the connection broke: nothing to answer
-
-  // Request smuggling: a Transfer-Encoding other than chunked leaves the body's length unknown
-  // (RFC 9112 6.3: 400 and close), and one beside a Content-Length is ambiguous. Either way
-  // the body would be read as the next request.
-  const auto& head = parser_->get();
-  if (auto te = head[http::field::transfer_encoding]; !te.empty()) {
-    if (!beast::iequals(te, "chunked")) {
-      return answer_error(http::status::bad_request,
-                          fmt::format("Transfer-Encoding \"{}\" is not supported: send the body "
-                                      "with Content-Length or Transfer-Encoding: chunked",
-                                      std::string_view(te.data(), te.size())));
-    }
-    if (head.find(http::field::content_length) != head.end()) {
-      return answer_error(http::status::bad_request,
-                          "the request has both Content-Length and Transfer-Encoding");
-    }
-  }
-  // Refuse an oversized body before reading it.
-  if (auto length = parser_->content_length(); length && *length > state_->max_body_bytes) {
-    return answer_error(http::status::payload_too_large,
-                        fmt::format("the request body ({} bytes) is larger than the limit of {} "
-                                    "bytes",
-                                    *length, state_->max_body_bytes));
-  }
+  if (verdict.step == RequestVerdict::Step::kClose) return close();
   // The body budget, before the body is read (and before 100 Continue asks for it). A body of
   // known length is held whole at once (Beast reserves it); a chunked one grows chunk by chunk.
   if (auto length = parser_->content_length(); length && !lease_.grow_to(*length)) {
@@ -284,31 +214,18 @@ void Session<Stream>::on_header(error_code ec) {
 template <typename Stream>
 void Session<Stream>::on_body(error_code ec) {
   if (budget_refused_) return refuse_for_budget();
-  if (ec == http::error::body_limit) {
-    return answer_error(http::status::payload_too_large,
-                        fmt::format("the request body is larger than the limit of {} bytes",
-                                    state_->max_body_bytes));
-  }
   if (ec == beast::error::timeout || closing_) return close();
-  if (is_parse_error(ec) && ec != http::error::end_of_stream &&
-      ec != http::error::partial_message) {
-    return answer_error(http::status::bad_request,
-                        fmt::format("malformed request: {}", ec.message()));
+  RequestVerdict verdict = check_request_body(ec, state_->limits());
+  if (verdict.step == RequestVerdict::Step::kRefuse) {
+    return answer_error(http::status(verdict.status), verdict.message);
   }
-  if (ec) return close();
+  if (verdict.step == RequestVerdict::Step::kClose) return close();
 
-  http::request<http::string_body> message = parser_->release();
-  HttpRequest request;
-  // The body and its share of the budget go to the request, which lives until the handler
+  bool keep_alive = false;
+  HttpRequest request = to_http_request(parser_->release(), keep_alive);
+  // The body's share of the budget goes to the request, which lives until the handler
   // returns: the handler's work is done by then (it copies what it keeps), and both are freed.
   request.body_lease = std::move(lease_);
-  request.method = std::string(message.method_string());
-  request.target = std::string(message.target());
-  for (const auto& field : message) {
-    request.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
-  }
-  request.body = std::move(message.body());
-  bool keep_alive = message.keep_alive();
   state_->handler(request, [self = shared_from_this(), keep_alive](HttpResponse response) {
     asio::dispatch(self->stream_.get_executor(),
                    [self, keep_alive, response = std::move(response)]() mutable {
@@ -350,7 +267,7 @@ void Session<Stream>::answer_error(http::status status, std::string_view message
   r.status = static_cast<int>(status);
   r.content_type = "application/json";
   r.headers = std::move(headers);
-  r.body = json_error(message);
+  r.body = json_error_body(message);
   answer(std::move(r), false);
 }
 
