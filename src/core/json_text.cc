@@ -8,6 +8,11 @@ namespace sluice {
 
 void append_json_string(std::string& out, std::string_view s) {
   out.push_back('"');
+  append_json_string_content(out, s);
+  out.push_back('"');
+}
+
+void append_json_string_content(std::string& out, std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     switch (c) {
@@ -42,7 +47,6 @@ void append_json_string(std::string& out, std::string_view s) {
       }
     }
   }
-  out.push_back('"');
 }
 
 }  // namespace sluice

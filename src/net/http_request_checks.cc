@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <boost/beast/core/string.hpp>
 
+#include "core/json_text.h"
+
 namespace sluice {
 namespace {
 
@@ -100,27 +102,9 @@ HttpRequest to_http_request(http::request<RequestBody>&& message, bool& keep_ali
 }
 
 std::string json_error_body(std::string_view message) {
-  std::string out = "{\"error\":\"";
-  for (char c : message) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", int(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-  out += "\"}\n";
+  std::string out = "{\"error\":";
+  append_json_string(out, message);
+  out += "}\n";
   return out;
 }
 

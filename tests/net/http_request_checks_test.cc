@@ -97,5 +97,17 @@ TEST(HttpRequestChecks, ErrorBodyIsJson) {
   EXPECT_EQ(json_error_body("a \"b\"\\\n"), "{\"error\":\"a \\\"b\\\"\\\\\\n\"}\n");
 }
 
+// A refusal quotes the request's Transfer-Encoding, whose bytes may be anything but control
+// characters; the answer stays valid JSON (found by http_request_fuzz:
+// tests/fuzz/regressions/http_request_fuzz/transfer_encoding_latin1).
+TEST(HttpRequestChecks, ErrorBodyIsValidUtf8) {
+  RequestVerdict v =
+      header_verdict("POST / HTTP/1.1\r\nTransfer-Encoding: \xE9t\xE9\r\n\r\n", RequestLimits{100});
+  ASSERT_EQ(v.status, 400);
+  EXPECT_EQ(json_error_body(v.message),
+            "{\"error\":\"Transfer-Encoding \\\"\\ufffdt\\ufffd\\\" is not supported: send the "
+            "body with Content-Length or Transfer-Encoding: chunked\"}\n");
+}
+
 }  // namespace
 }  // namespace sluice

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "source_harness.h"
+#include "sources/http/json_answer.h"
 
 namespace sluice {
 namespace {
@@ -47,6 +48,23 @@ TEST(OutcomeJson, EscapesReasons) {
   EXPECT_EQ(outcome_json(o),
             "{\"accepted\":3,\"rejected\":1,\"dropped\":0,\"errors\":[{\"line\":7,\"reason\":\"bad "
             "\\\"x\\\"\\n\\\\ \\u0001\"}]}\n");
+}
+
+// A reason may quote a byte of the body (an unknown escape); the answer stays valid JSON.
+// Found by ingest_body_fuzz (tests/fuzz/regressions/ingest_body_fuzz/
+// unknown_escape_of_a_utf8_byte).
+TEST(OutcomeJson, ReasonsAreValidUtf8) {
+  IngestOutcome o;
+  o.rejected = 1;
+  o.errors.push_back({1, "unknown escape '\\\xC3' at byte 1; caf\xC3\xA9"});
+  EXPECT_EQ(outcome_json(o),
+            "{\"accepted\":0,\"rejected\":1,\"dropped\":0,\"errors\":[{\"line\":1,\"reason\":"
+            "\"unknown escape '\\\\\\ufffd' at byte 1; caf\xC3\xA9\"}]}\n");
+}
+
+TEST(JsonErrorAnswer, IsValidUtf8) {
+  EXPECT_EQ(json_error_answer(404, "no such path: /caf\xE9").body,
+            "{\"error\":\"no such path: /caf\\ufffd\"}\n");
 }
 
 TEST(IngestBody, LineNumbersCountBlankLines) {

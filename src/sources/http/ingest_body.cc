@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "core/json_text.h"
+
 namespace sluice {
 namespace {
 
@@ -125,34 +127,6 @@ bool decode_json_string(std::string_view s, std::string& out, std::string& error
   return true;
 }
 
-void append_json_escaped(std::string& out, std::string_view text) {
-  for (char c : text) {
-    switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          out += fmt::format("\\u{:04x}", int(c));
-        } else {
-          out += c;
-        }
-    }
-  }
-}
-
 IngestOutcome ingest_body(IngestSession& session, IngestKind kind, std::string_view service_id,
                           std::string_view body) {
   IngestOutcome outcome;
@@ -189,7 +163,7 @@ std::string outcome_json(const IngestOutcome& outcome) {
   for (size_t i = 0; i < outcome.errors.size(); ++i) {
     if (i > 0) out += ',';
     out += fmt::format("{{\"line\":{},\"reason\":\"", outcome.errors[i].line);
-    append_json_escaped(out, outcome.errors[i].reason);
+    append_json_string_content(out, outcome.errors[i].reason);
     out += "\"}";
   }
   out += "]}\n";

@@ -63,10 +63,6 @@ void for_each_body_line(std::string_view body, Fn&& fn) {
 // {"accepted":N,"rejected":M,"dropped":D,"errors":[{"line":k,"reason":"..."}]}
 [[nodiscard]] std::string outcome_json(const IngestOutcome& outcome);
 
-// Appends `text` as the body of a JSON string (escaping quotes, backslashes and control
-// characters; other bytes are copied as they are).
-void append_json_escaped(std::string& out, std::string_view text);
-
 // Decodes a JSON string literal, quotes included, into UTF-8. False (with the reason in
 // `error`) when it is not one; unpaired surrogates are an error.
 [[nodiscard]] bool decode_json_string(std::string_view literal, std::string& out,

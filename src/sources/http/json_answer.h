@@ -3,6 +3,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/json_text.h"
 #include "net/http_server.h"
 #include "sources/http/ingest_body.h"
 
@@ -19,7 +20,7 @@ inline HttpResponse json_answer(int status, std::string body) {
 // {"error":"MESSAGE"}
 inline HttpResponse json_error_answer(int status, std::string_view message) {
   std::string body = "{\"error\":\"";
-  append_json_escaped(body, message);
+  append_json_string_content(body, message);
   body += "\"}\n";
   return json_answer(status, std::move(body));
 }
