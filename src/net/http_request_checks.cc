@@ -34,7 +34,7 @@ void apply_request_limits(RequestParser& parser, const RequestLimits& limits) {
   parser.header_limit(limits.max_header_bytes);
 }
 
-RequestVerdict check_request_header(const RequestParser& parser, error_code ec,
+RequestVerdict check_request_header(const RequestParser& parser, error_code ec, size_t header_bytes,
                                     const RequestLimits& limits) {
   // Beast checks a Content-Length against the body limit as soon as the header is complete.
   if (ec == http::error::body_limit) {
@@ -45,7 +45,7 @@ RequestVerdict check_request_header(const RequestParser& parser, error_code ec,
                               : fmt::format("the request body is larger than the limit of {} bytes",
                                             limits.max_body_bytes));
   }
-  if (ec == http::error::header_limit) {
+  if (ec == http::error::header_limit || (!ec && header_bytes > limits.max_header_bytes)) {
     return refuse(
         431, fmt::format("the request header is larger than {} bytes", limits.max_header_bytes));
   }

@@ -44,12 +44,14 @@ struct RequestVerdict {
   std::string message;
 };
 
-// After async_read_header finished with `ec`. Refused: a malformed request (400), a header over
-// the limit (431), a body declared larger than the limit (413), and request smuggling: a
-// Transfer-Encoding other than chunked, whose body length is unknown (RFC 9112 6.3), or one
-// beside a Content-Length (400).
+// After async_read_header finished with `ec`, having read `header_bytes` into the parser.
+// Refused: a malformed request (400), a header over the limit (431), a body declared larger
+// than the limit (413), and request smuggling: a Transfer-Encoding other than chunked, whose
+// body length is unknown (RFC 9112 6.3), or one beside a Content-Length (400).
+// (Beast applies its header limit to the request line and to the fields each on their own, so
+// a header of up to twice the limit gets through it; `header_bytes` is checked here.)
 [[nodiscard]] RequestVerdict check_request_header(const RequestParser& parser,
-                                                  boost::system::error_code ec,
+                                                  boost::system::error_code ec, size_t header_bytes,
                                                   const RequestLimits& limits);
 
 // After async_read of the body finished with `ec`: a body over the limit (413), a malformed

@@ -93,7 +93,7 @@ class Session final : public Connection, public std::enable_shared_from_this<Ses
     tcp().close();
   }
   void read_header();
-  void on_header(error_code ec);
+  void on_header(error_code ec, size_t header_bytes);
   void on_body(error_code ec);
   void answer(HttpResponse response, bool keep_alive);
   void answer_error(http::status status, std::string_view message,
@@ -173,15 +173,15 @@ void Session<Stream>::read_header() {
   tcp().expires_after(kIdleTimeout);
   http::async_read_header(
       stream_, buffer_, *parser_,
-      [self = shared_from_this()](error_code ec, size_t) { self->on_header(ec); });
+      [self = shared_from_this()](error_code ec, size_t bytes) { self->on_header(ec, bytes); });
 }
 
 template <typename Stream>
-void Session<Stream>::on_header(error_code ec) {
+void Session<Stream>::on_header(error_code ec, size_t header_bytes) {
   // Known once the request line is read, so that an error answer to HEAD has no body either.
   head_ = parser_->is_header_done() && parser_->get().method() == http::verb::head;
   if (ec == beast::error::timeout || closing_) return close();
-  RequestVerdict verdict = check_request_header(*parser_, ec, state_->limits());
+  RequestVerdict verdict = check_request_header(*parser_, ec, header_bytes, state_->limits());
   if (verdict.step == RequestVerdict::Step::kRefuse) {
     return answer_error(http::status(verdict.status), verdict.message);
   }
