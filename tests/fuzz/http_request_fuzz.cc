@@ -11,8 +11,8 @@
 // ones, from a stream that returns one chunk per read, then end of file.
 //
 // Invariants checked:
-// - the same bytes read in one piece and in small chunks give the same requests and the same
-//   refusals (no split can change where a request ends, or whether it is refused);
+// - the same bytes read in one piece and in small chunks hand on the same requests, then end
+//   (no split can change where a request ends, or let a request through that the other refuses);
 // - a request handed on has a body within the limit, a header within the limit, no
 //   Transfer-Encoding but chunked, never one beside a Content-Length, and a body of exactly
 //   its Content-Length;
@@ -225,14 +225,15 @@ std::vector<std::string> serve(std::vector<std::string_view> chunks, const Reque
             "an unexpected refusal status", std::to_string(verdict.status));
       std::string body = json_error_body(verdict.message);
       check(is_json(body), "an error answer that is not valid JSON", body);
-      // Not which refusal: with two faults, which one Beast meets first depends on how much it
-      // has seen (a header over the limit that also holds a NUL is 400 read whole, 431 read in
-      // small pieces; a bad line ending read whole is a partial message in small reads).
-      log.push_back("refused");
+      // Not how the connection ends: with two faults, which one Beast meets first depends on
+      // how much it has seen (a header over the limit that also holds a NUL is 400 read whole,
+      // 431 in small reads), and a malformed request cut short by the end of the input is a
+      // 400 in small reads but only a partial message (closed, no answer) read whole.
+      log.push_back("ended");
       return log;  // answered, then closed
     }
     if (verdict.step == RequestVerdict::Step::kClose) {
-      log.push_back("closed");
+      log.push_back("ended");
       return log;
     }
     check(parser.is_done(), "a request handed on before its end");
