@@ -37,10 +37,12 @@ TEST(HttpRequestChecks, RefusesSmuggling) {
   EXPECT_EQ(v.status, 400);
   EXPECT_NE(v.message.find("\"gzip, chunked\" is not supported"), std::string::npos) << v.message;
 
+  // Beast refuses this one itself ("bad Transfer-Encoding"); the check behind it stays for
+  // another parser.
   v = header_verdict("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n",
                      RequestLimits{100});
+  EXPECT_EQ(v.step, RequestVerdict::Step::kRefuse);
   EXPECT_EQ(v.status, 400);
-  EXPECT_EQ(v.message, "the request has both Content-Length and Transfer-Encoding");
 
   v = header_verdict("POST / HTTP/1.1\r\nTransfer-Encoding: Chunked\r\n\r\n", RequestLimits{100});
   EXPECT_EQ(v.step, RequestVerdict::Step::kContinue) << v.message;
@@ -65,8 +67,8 @@ TEST(HttpRequestChecks, Limits) {
 // http_request_fuzz: tests/fuzz/regressions/http_request_fuzz/header_twice_the_limit).
 TEST(HttpRequestChecks, HeaderLimitCountsTheRequestLineToo) {
   RequestLimits small{100, 64};
-  std::string line = "GET /" + std::string(50, 'a') + " HTTP/1.1\r\n";  // 61 bytes
-  std::string fields = "X-P: " + std::string(50, 'p') + "\r\n\r\n";     // 59 bytes
+  std::string line = "GET /" + std::string(40, 'a') + " HTTP/1.1\r\n";  // 56 bytes
+  std::string fields = "X-P: " + std::string(40, 'p') + "\r\n\r\n";     // 49 bytes
   RequestVerdict v = header_verdict(line + fields, small);
   EXPECT_EQ(v.status, 431) << v.message;
   EXPECT_EQ(header_verdict(line + "\r\n", small).step, RequestVerdict::Step::kContinue);
