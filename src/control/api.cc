@@ -224,12 +224,13 @@ std::string Api::metrics() const {
                  "whole body_budget.",
                  [](const SourceCounters& c) { return c.bodies_refused.load(); });
   if (body_budget_ != nullptr) {
-    header(out, "sluice_body_budget_bytes", "gauge",
-           "The bytes HTTP request bodies in progress may hold at once (body_budget).");
-    out += fmt::format("sluice_body_budget_bytes {}\n", body_budget_->limit());
-    header(out, "sluice_body_budget_held_bytes", "gauge",
-           "The bytes HTTP request bodies in progress hold now.");
-    out += fmt::format("sluice_body_budget_held_bytes {}\n", body_budget_->held());
+    append_metric_header(out, "sluice_body_budget_bytes", "gauge",
+                         "The bytes HTTP request bodies in progress may hold at once "
+                         "(body_budget).");
+    append_sample(out, "sluice_body_budget_bytes", {}, body_budget_->limit());
+    append_metric_header(out, "sluice_body_budget_held_bytes", "gauge",
+                         "The bytes HTTP request bodies in progress hold now.");
+    append_sample(out, "sluice_body_budget_held_bytes", {}, body_budget_->held());
   }
   return out;
 }
