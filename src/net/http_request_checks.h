@@ -61,8 +61,8 @@ struct RequestVerdict {
 
 // The request as handlers see it; `keep_alive` says whether the connection stays open after
 // the answer.
-[[nodiscard]] HttpRequest to_http_request(
-    boost::beast::http::request<RequestBody>&& message, bool& keep_alive);
+[[nodiscard]] HttpRequest to_http_request(boost::beast::http::request<RequestBody>&& message,
+                                          bool& keep_alive);
 
 // The body of an error answer: {"error":"message"}, valid JSON whatever bytes the message
 // quotes from the request.
