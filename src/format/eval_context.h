@@ -4,8 +4,11 @@
 #include <cstdint>
 #include <random>
 
+#include <string_view>
+
 #include "core/line_rules.h"
 #include "core/scratch_arena.h"
+#include "core/utf8.h"
 
 namespace sluice {
 
@@ -28,6 +31,15 @@ struct EvalContext {
   // Set when a value was cut at max_value_bytes; LineRenderer counts the line as cut at the
   // limit, since what it shows is not what the format asked for. The renderer clears it.
   bool value_cut = false;
+
+  // `s`, or its first max_value_bytes cut at a character boundary and the cut noted: what a
+  // built value may keep, and what a function whose result is at least as long as its input
+  // (an escape, a case change) needs to read of it. One comparison per value.
+  [[nodiscard]] std::string_view capped(std::string_view s) {
+    if (s.size() <= max_value_bytes) return s;
+    value_cut = true;
+    return s.substr(0, utf8_cut_length(s, max_value_bytes));
+  }
 };
 
 }  // namespace sluice

@@ -500,9 +500,7 @@ Value Expression::eval(uint32_t index, const Record& record, EvalContext& ctx) c
           append_value(b, v);
         }
         if (b.size() > cap) {
-          ctx.value_cut = true;
-          std::string_view all(b.data(), b.size());
-          return Value::string(ctx.arena.copy(all.substr(0, utf8_cut_length(all, cap))));
+          return Value::string(ctx.arena.copy(ctx.capped(std::string_view(b.data(), b.size()))));
         }
       }
       return Value::string(ctx.arena.copy(std::string_view(b.data(), b.size())));
@@ -574,10 +572,7 @@ void Expression::render_node(uint32_t index, const Record& record, EvalContext& 
                                  ? arg->str
                                  : string_of(eval(n.kids[0], record, ctx), ctx);
         // Escaping never shortens: more than the cap of input only makes more line to cut.
-        if (s.size() > ctx.max_value_bytes) {
-          ctx.value_cut = true;
-          s = s.substr(0, utf8_cut_length(s, ctx.max_value_bytes));
-        }
+        s = ctx.capped(s);
         size_t mark = out.size();
         if (!append_json_escaped(out, s)) {
           out.resize(mark);
@@ -596,10 +591,7 @@ void Expression::render_node(uint32_t index, const Record& record, EvalContext& 
           std::string_view text = string_of(*format, ctx);
           // A conversion prints at most a few dozen bytes: a format within the cap prints a
           // bounded line.
-          if (text.size() > ctx.max_value_bytes) {
-            ctx.value_cut = true;
-            text = text.substr(0, utf8_cut_length(text, ctx.max_value_bytes));
-          }
+          text = ctx.capped(text);
           append_strftime(out, text, usec);
         }
         return;

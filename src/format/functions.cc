@@ -38,27 +38,10 @@ constexpr std::array<FunctionSpec, 17> kFunctions = {{
 // covers typical header values, so most calls never touch the heap.
 using Builder = LineBuffer;
 
-// Every string a function builds is cut at ctx.max_value_bytes (see EvalContext): a built
-// result, cut there, kept in the arena.
-Value keep_capped(std::string_view s, EvalContext& ctx) {
-  if (s.size() > ctx.max_value_bytes) {
-    ctx.value_cut = true;
-    s = s.substr(0, utf8_cut_length(s, ctx.max_value_bytes));
-  }
-  return Value::string(ctx.arena.copy(s));
-}
-
+// Every string a function builds is cut at ctx.max_value_bytes (EvalContext::capped), and
+// kept in the arena.
 Value keep(Builder& b, EvalContext& ctx) {
-  return keep_capped(std::string_view(b.data(), b.size()), ctx);
-}
-
-// What a function whose result is at least as long as its input (the escapes, the case changes)
-// reads of it: the result of any more would be cut anyway. One comparison per call, where
-// checking the result byte by byte would cost one per byte.
-std::string_view capped_input(std::string_view s, EvalContext& ctx) {
-  if (s.size() <= ctx.max_value_bytes) return s;
-  ctx.value_cut = true;
-  return s.substr(0, utf8_cut_length(s, ctx.max_value_bytes));
+  return Value::string(ctx.arena.copy(ctx.capped(std::string_view(b.data(), b.size()))));
 }
 
 void put(Builder& b, std::string_view s) {
@@ -276,14 +259,14 @@ namespace {
 // JSON string escaping without the quotes. Invalid UTF-8 makes the result not set, as VCL's
 // json.escape does, rather than emitting bytes that would break the receiver's JSON parser.
 Value json_escape(std::string_view s, EvalContext& ctx) {
-  s = capped_input(s, ctx);
+  s = ctx.capped(s);
   Builder b;
   if (!append_json_escaped(b, s)) return Value::not_set();
   return keep(b, ctx);
 }
 
 Value cstr_escape(std::string_view s, EvalContext& ctx) {
-  s = capped_input(s, ctx);
+  s = ctx.capped(s);
   Builder b;
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
@@ -322,7 +305,7 @@ Value cstr_escape(std::string_view s, EvalContext& ctx) {
 }
 
 Value xml_escape(std::string_view s, EvalContext& ctx) {
-  s = capped_input(s, ctx);
+  s = ctx.capped(s);
   Builder b;
   for (char c : s) {
     switch (c) {
@@ -354,7 +337,7 @@ bool unreserved(unsigned char c) {
 }
 
 Value urlencode(std::string_view s, EvalContext& ctx) {
-  s = capped_input(s, ctx);
+  s = ctx.capped(s);
   Builder b;
   for (char ch : s) {
     unsigned char c = static_cast<unsigned char>(ch);
@@ -378,7 +361,7 @@ int hex_digit(char c) {
 // %XX decodes, '+' is a space, and a decoded NUL ends the string.
 // Its result is shorter than its input, but never longer than the cap from a capped input.
 Value urldecode(std::string_view s, EvalContext& ctx) {
-  s = capped_input(s, ctx);
+  s = ctx.capped(s);
   Builder b;
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -397,7 +380,7 @@ Value urldecode(std::string_view s, EvalContext& ctx) {
 }
 
 Value change_case(std::string_view s, bool upper, EvalContext& ctx) {
-  s = capped_input(s, ctx);
+  s = ctx.capped(s);
   char* p = ctx.arena.allocate(s.size());
   for (size_t i = 0; i < s.size(); ++i) {
     char c = s[i];
@@ -628,7 +611,7 @@ Value call_function(const Node& node, const Value* args, size_t count, EvalConte
       int64_t usec;
       if (!time_argument(args[1], usec)) return Value::not_set();
       LineBuffer line;
-      append_strftime(line, capped_input(arg(0), ctx), usec);
+      append_strftime(line, ctx.capped(arg(0)), usec);
       return keep(line, ctx);
     }
     case FunctionId::kToLower:

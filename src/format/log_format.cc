@@ -429,9 +429,7 @@ void LogFormat::render(const Record& record, EvalContext& ctx, LineBuffer& out) 
         size_t mark = out.size();
         if (v != nullptr && v->kind == ValueKind::kString && v->str.size() > cap) {
           // Escaping never shortens: the first cap bytes make a value the line rules cut.
-          ctx.value_cut = true;
-          std::string_view head = v->str.substr(0, utf8_cut_length(v->str, cap));
-          if (!append_json_escaped(out, head)) {
+          if (!append_json_escaped(out, ctx.capped(v->str))) {
             out.resize(mark);
             seg.expression->render(record, ctx, out);
           }

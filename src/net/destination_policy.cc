@@ -4,7 +4,6 @@
 #include <netinet/in.h>
 
 #include <algorithm>
-#include <cstring>
 
 #include <fmt/format.h>
 
@@ -121,15 +120,9 @@ std::vector<boost::asio::ip::address> this_host_addresses() {
   if (getifaddrs(&list) != 0) return out;
   for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
     if (i->ifa_addr == nullptr) continue;
-    if (i->ifa_addr->sa_family == AF_INET) {
-      const auto* sin = reinterpret_cast<const sockaddr_in*>(i->ifa_addr);
-      out.emplace_back(boost::asio::ip::address_v4(ntohl(sin->sin_addr.s_addr)));
-    } else if (i->ifa_addr->sa_family == AF_INET6) {
-      const auto* sin6 = reinterpret_cast<const sockaddr_in6*>(i->ifa_addr);
-      boost::asio::ip::address_v6::bytes_type bytes;
-      std::memcpy(bytes.data(), sin6->sin6_addr.s6_addr, bytes.size());
-      out.emplace_back(boost::asio::ip::address_v6(bytes, sin6->sin6_scope_id));
-    }
+    // getifaddrs gives each address a structure of its family's size.
+    size_t length = i->ifa_addr->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+    if (auto a = from_sockaddr(i->ifa_addr, length)) out.push_back(a->address);
   }
   freeifaddrs(list);
   return out;

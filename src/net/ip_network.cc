@@ -1,7 +1,11 @@
 #include "net/ip_network.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <array>
 #include <charconv>
+#include <cstring>
 
 #include <fmt/format.h>
 
@@ -38,6 +42,25 @@ boost::asio::ip::address unmapped(const boost::asio::ip::address& address) {
     return boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, address.to_v6());
   }
   return address;
+}
+
+std::optional<SocketAddress> from_sockaddr(const sockaddr* sa, size_t length) {
+  // Copied out, as the caller's buffer need not be aligned for the larger structures.
+  if (sa->sa_family == AF_INET && length >= sizeof(sockaddr_in)) {
+    sockaddr_in sin;
+    std::memcpy(&sin, sa, sizeof sin);
+    return SocketAddress{boost::asio::ip::address_v4(ntohl(sin.sin_addr.s_addr)),
+                         ntohs(sin.sin_port)};
+  }
+  if (sa->sa_family == AF_INET6 && length >= sizeof(sockaddr_in6)) {
+    sockaddr_in6 sin6;
+    std::memcpy(&sin6, sa, sizeof sin6);
+    boost::asio::ip::address_v6::bytes_type bytes;
+    std::memcpy(bytes.data(), sin6.sin6_addr.s6_addr, bytes.size());
+    return SocketAddress{boost::asio::ip::address_v6(bytes, sin6.sin6_scope_id),
+                         ntohs(sin6.sin6_port)};
+  }
+  return std::nullopt;
 }
 
 Result<IpNetwork> IpNetwork::parse(std::string_view text) {

@@ -1,8 +1,12 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
+
+#include <sys/socket.h>
 
 #include <boost/asio/ip/address.hpp>
 
@@ -27,6 +31,14 @@ struct IpNetwork {
 
   [[nodiscard]] std::string to_string() const;
 };
+
+// An IPv4 or IPv6 socket address (a sockaddr_in or sockaddr_in6 of `length` bytes) as an address
+// and a port; nullopt for any other family or a short length.
+struct SocketAddress {
+  boost::asio::ip::address address;
+  uint16_t port = 0;
+};
+[[nodiscard]] std::optional<SocketAddress> from_sockaddr(const sockaddr* sa, size_t length);
 
 // `address` with an IPv4-mapped IPv6 address turned into its IPv4 address.
 [[nodiscard]] boost::asio::ip::address unmapped(const boost::asio::ip::address& address);

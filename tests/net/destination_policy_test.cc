@@ -1,5 +1,8 @@
 #include "net/destination_policy.h"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <gtest/gtest.h>
 
 namespace sluice {
@@ -161,6 +164,31 @@ TEST(DestinationPolicy, ABadNetworkNamesTheKey) {
   EXPECT_EQ(p.error().message(),
             "[security] deny_networks: \"10.0.0.1/8\" is not a network: it has bits set past the "
             "prefix length (did you mean 10.0.0.0/8?)");
+}
+
+TEST(IpNetwork, SocketAddressesReadAsAddressAndPort) {
+  sockaddr_in sin{};
+  sin.sin_family = AF_INET;
+  sin.sin_port = htons(8686);
+  sin.sin_addr.s_addr = htonl(0xa9fea9fe);  // 169.254.169.254
+  auto v4 = from_sockaddr(reinterpret_cast<const sockaddr*>(&sin), sizeof sin);
+  ASSERT_TRUE(v4.has_value());
+  EXPECT_EQ(v4->address, make_address("169.254.169.254"));
+  EXPECT_EQ(v4->port, 8686);
+  EXPECT_FALSE(from_sockaddr(reinterpret_cast<const sockaddr*>(&sin), sizeof sin - 1));
+
+  sockaddr_in6 sin6{};
+  sin6.sin6_family = AF_INET6;
+  sin6.sin6_port = htons(443);
+  sin6.sin6_addr.s6_addr[15] = 1;  // ::1
+  auto v6 = from_sockaddr(reinterpret_cast<const sockaddr*>(&sin6), sizeof sin6);
+  ASSERT_TRUE(v6.has_value());
+  EXPECT_EQ(v6->address, make_address("::1"));
+  EXPECT_EQ(v6->port, 443);
+
+  sockaddr other{};
+  other.sa_family = AF_UNIX;
+  EXPECT_FALSE(from_sockaddr(&other, sizeof other));
 }
 
 TEST(DestinationPolicy, ThisHostsAddressesIncludeLoopback) {

@@ -1,10 +1,8 @@
 #include "sinks/http/http_client.h"
 
 #include <curl/curl.h>
-#include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <cstring>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -71,20 +69,9 @@ struct HttpClient::Transfer {
   static curl_socket_t open_socket(void* user, curlsocktype, curl_sockaddr* a) {
     auto* t = static_cast<Transfer*>(user);
     if (t->destinations != nullptr && t->request.check_destination) {
-      Status st = Status(Error("not an IP address"));
-      if (a->family == AF_INET && a->addrlen >= sizeof(sockaddr_in)) {
-        sockaddr_in sin;
-        std::memcpy(&sin, &a->addr, sizeof sin);
-        st = t->destinations->check(boost::asio::ip::address_v4(ntohl(sin.sin_addr.s_addr)),
-                                    ntohs(sin.sin_port));
-      } else if (a->family == AF_INET6 && a->addrlen >= sizeof(sockaddr_in6)) {
-        sockaddr_in6 sin6;
-        std::memcpy(&sin6, &a->addr, sizeof sin6);
-        boost::asio::ip::address_v6::bytes_type bytes;
-        std::memcpy(bytes.data(), sin6.sin6_addr.s6_addr, bytes.size());
-        st = t->destinations->check(boost::asio::ip::address_v6(bytes, sin6.sin6_scope_id),
-                                    ntohs(sin6.sin6_port));
-      }
+      auto to = from_sockaddr(&a->addr, a->addrlen);
+      Status st =
+          to ? t->destinations->check(to->address, to->port) : Status(Error("not an IP address"));
       if (!st) {
         if (t->refused.empty()) t->refused = st.error().message();
         return CURL_SOCKET_BAD;
